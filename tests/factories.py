@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from notes.loader import build_resolver, classifier_from_db
+from notes.markdown import Renderer
+from notes.models import Note, Topic
+from studyapp.roles import INSTRUCTOR, STUDENT, ensure_roles
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"learner{n}")
+    password = factory.django.Password("a-good-password-42")
+
+    @factory.post_generation
+    def instructor(self, create, extracted, **kwargs):
+        ensure_roles()
+        self.groups.add(Group.objects.get(name=INSTRUCTOR if extracted else STUDENT))
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    title = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+    order = factory.Sequence(lambda n: n + 100)
+    keywords = factory.LazyAttribute(lambda o: [o.slug.replace("-", " ")])
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    """A note written as markdown and rendered as the ingest would."""
+
+    class Meta:
+        model = Note
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"note-{n}")
+    file_name = factory.LazyAttribute(lambda o: f"{o.slug}.md")
+    source = "# A note\n\nSome text.\n"
+
+    @factory.post_generation
+    def rendered(self, create, extracted, **kwargs):
+        if create:
+            self.apply(self.parse(), Renderer(build_resolver()), classifier_from_db())
