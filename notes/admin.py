@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from notes.ingest import NoteError
+from notes.ingest import NoteError, build_note
 from notes.loader import build_resolver, classifier_from_db
 from notes.markdown import Renderer
 from notes.models import Note, Section, Tip, Topic
@@ -74,7 +74,7 @@ class NoteAdmin(admin.ModelAdmin):
             return
         super().save_model(request, obj, form, change)
         title = form.cleaned_data.get("title")
-        obj.apply(parsed, Renderer(build_resolver()), classifier_from_db())
+        obj.apply(parsed, build_note(parsed, Renderer(build_resolver()), classifier_from_db()))
         if title and "title" in form.changed_data:
             obj.title = title  # an explicit title in the admin wins over the text's
             obj.save(update_fields=["title"])

@@ -1,9 +1,10 @@
-"""Study notes as text -> a parsed note. Pure: no Django, no database, no rendering.
+"""Study notes as text -> a parsed note -> a built note. Pure: no Django, no database.
 
 A note file is decoded (UTF-8, with or without BOM, any line endings), its YAML front
 matter read tolerantly, its dialect detected, plain-text course transcripts turned into
 markdown (headings, nested bullets, and the quiz kept as question/answer data), and the
-markdown split into sections at its headings. `notes.markdown` renders the sections.
+markdown split into sections at its headings. `build_note` renders the sections (with
+`notes.markdown`) and sorts them into topics (with `notes.taxonomy`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import PurePath
 
 import yaml
 
-from notes.markdown import FENCE_RE, expand_tabs, slugify
+from notes.markdown import FENCE_RE, Renderer, expand_tabs, html_to_text, slugify
+from notes.taxonomy import Classifier
 
 NOTE_SUFFIXES = (".md", ".markdown", ".txt")
 HEADING_RE = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<title>.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -401,3 +403,114 @@ def parse_note(name: str, text: str) -> ParsedNote:
         quiz_title=quiz_title,
         warnings=warnings,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering a parsed note into what the database stores (still pure)
+
+
+@dataclass
+class BuiltTip:
+    kind: str
+    title_html: str
+    body_html: str
+
+
+@dataclass
+class BuiltSection:
+    order: int
+    level: int
+    anchor: str
+    title: str
+    title_html: str
+    path: list[str]
+    body_html: str
+    text: str
+    topic: str | None  # taxonomy slug
+    score: int
+    tags: list[str]
+    tips: list[BuiltTip]
+
+
+@dataclass
+class BuiltNote:
+    body_html: str
+    toc: list[dict]
+    tags: list[str]
+    sections: list[BuiltSection]
+
+
+def build_note(parsed: ParsedNote, renderer: Renderer, classifier: Classifier) -> BuiltNote:
+    """Render every section, assemble the note page, and sort the sections into topics.
+
+    The note page is the sections' HTML joined under their headings, so the anchors on the
+    note page and the section links from topic pages and search are one and the same.
+    """
+    html_parts: list[str] = []
+    toc: list[dict] = []
+    tags: list[str] = []
+    sections: list[BuiltSection] = []
+    for part in parsed.sections:
+        rendered = renderer.render(part.body)
+        title_html = renderer.render_inline(part.title)
+        title_text = html_to_text(title_html)
+        tags.extend(rendered.tags)
+        if part.level:
+            level = min(part.level + 1, 6)  # the page title is the h1
+            html_parts.append(
+                f'<h{level} id="{part.anchor}">{title_html}'
+                f'<a class="anchor" href="#{part.anchor}" aria-label="Link to this section">#</a></h{level}>'
+            )
+            toc.append({"level": part.level, "title": title_text, "anchor": part.anchor})
+        html_parts.append(rendered.html)
+        if part.is_empty:
+            continue
+        introduction = part.level == 0 or (part.level == 1 and part.order == 0)
+        topic, score = classifier.classify(part.title, part.path, part.body, introduction=introduction)
+        tips = [
+            BuiltTip(tip.kind, renderer.render_inline(tip.title), renderer.render(tip.body).html if tip.body else "")
+            for tip in rendered.tips
+        ]
+        sections.append(
+            BuiltSection(
+                order=part.order,
+                level=part.level,
+                anchor=part.anchor,
+                title=(title_text or parsed.title)[:500],
+                title_html=title_html or html_to_text(parsed.title),
+                path=part.path,
+                body_html=rendered.html,
+                text=html_to_text(rendered.html),
+                topic=topic,
+                score=score,
+                tags=rendered.tags,
+                tips=tips,
+            )
+        )
+    return BuiltNote("\n".join(html_parts), toc, list(dict.fromkeys(tags)), sections)
+
+
+# ---------------------------------------------------------------------------------------
+# Building notes in worker processes: every function above is pure, so a worker needs no
+# Django; it gets the wiki-link names and the taxonomy once, when it starts.
+
+_worker: tuple[Renderer, Classifier] | None = None
+
+
+def init_worker(link_names: dict[str, tuple[str, str]], topics: list) -> None:
+    global _worker  # noqa: PLW0603 (one renderer per worker process)
+    _worker = (Renderer(names_resolver(link_names)), Classifier(topics))
+
+
+def build_in_worker(parsed: ParsedNote) -> BuiltNote:
+    assert _worker is not None, "init_worker did not run"
+    return build_note(parsed, *_worker)
+
+
+def link_key(text: str) -> str:
+    """How wiki-link targets are compared: case, spaces and punctuation do not matter."""
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def names_resolver(names: dict[str, tuple[str, str]]):
+    return lambda target: names.get(link_key(target))

@@ -8,8 +8,9 @@ updated / unchanged / removed / failed.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,20 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
-from notes.ingest import NOTE_SUFFIXES, NoteError, content_hash, decode, parse_note
+from notes.ingest import (
+    NOTE_SUFFIXES,
+    BuiltNote,
+    NoteError,
+    ParsedNote,
+    build_in_worker,
+    build_note,
+    content_hash,
+    decode,
+    init_worker,
+    link_key,
+    names_resolver,
+    parse_note,
+)
 from notes.markdown import Renderer, Resolver
 from notes.models import Note, Topic
 from notes.taxonomy import Classifier, TopicSpec, load_taxonomy
@@ -67,36 +81,35 @@ def sync_taxonomy(specs: list[TopicSpec]) -> str:
     return f"topics: {created} created, {updated} updated, {len(specs) - created - updated} unchanged"
 
 
+def topic_specs() -> list[TopicSpec]:
+    """The topics as they are now (taxonomy file plus admin edits)."""
+    return [TopicSpec(t.slug, t.title, t.order, t.summary, list(t.keywords), list(t.aliases)) for t in Topic.objects.all()]
+
+
 def classifier_from_db() -> Classifier:
-    """The classifier over the topics as they are now (taxonomy file plus admin edits)."""
-    return Classifier(
-        [
-            TopicSpec(t.slug, t.title, t.order, t.summary, list(t.keywords), list(t.aliases))
-            for t in Topic.objects.all()
-        ]
-    )
+    return Classifier(topic_specs())
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-def build_resolver(extra: dict[str, tuple[str, str]] | None = None) -> Resolver:
-    """Resolve [[wiki links]]: a note by title, slug or file name first, then a topic."""
+def link_names(extra: dict[str, tuple[str, str]] | None = None) -> dict[str, tuple[str, str]]:
+    """Wiki-link targets by name: notes (title, slug, file name) win over topics (slug, title, alias)."""
     names: dict[str, tuple[str, str]] = {}
     for topic in Topic.objects.all():
         target = (topic.get_absolute_url(), f"Topic: {topic.title}")
         for name in [topic.slug, topic.title, *topic.aliases]:
-            names.setdefault(_key(str(name)), target)
+            names.setdefault(link_key(str(name)), target)
     notes: dict[str, tuple[str, str]] = {}
     for slug, title, file_name in Note.objects.live().values_list("slug", "title", "file_name"):
         target = (reverse("notes:note", args=[slug]), f"Note: {title}")
         for name in (slug, title, Path(file_name).stem if file_name else ""):
             if name:
-                notes.setdefault(_key(name), target)
+                notes.setdefault(link_key(name), target)
     notes.update(extra or {})
-    names.update(notes)  # a note wins over a topic alias of the same name
-    return lambda target: names.get(_key(target))
+    names.update(notes)
+    return names
+
+
+def build_resolver(extra: dict[str, tuple[str, str]] | None = None) -> Resolver:
+    return names_resolver(link_names(extra))
 
 
 # ---------------------------------------------------------------------------------------
@@ -177,16 +190,14 @@ def ingest_paths(
     for _, note, parsed in pending:
         target = (reverse("notes:note", args=[note.slug]), f"Note: {parsed.title}")
         for name in (note.slug, parsed.title, Path(note.file_name).stem):
-            extra[_key(name)] = target
-    renderer = Renderer(build_resolver(extra))
-    classifier = classifier_from_db()
-    for shown, note, parsed in pending:
-        is_new = note.pk is None or note.removed_at is not None
-        try:
-            note.apply(parsed, renderer, classifier)
-        except Exception as exc:  # noqa: BLE001 (one bad note must not stop the others)
-            report.failed.append((shown, f"could not be rendered: {exc}"))
+            extra[link_key(name)] = target
+    built_notes = _build_all([parsed for _, _, parsed in pending], link_names(extra), topic_specs())
+    for (shown, note, parsed), built in zip(pending, built_notes, strict=True):
+        if isinstance(built, str):
+            report.failed.append((shown, f"could not be rendered: {built}"))
             continue
+        is_new = note.pk is None or note.removed_at is not None
+        note.apply(parsed, built)
         (report.created if is_new else report.updated).append(shown)
         report.warnings.extend((shown, w) for w in parsed.warnings)
 
@@ -199,6 +210,28 @@ def ingest_paths(
                 note.mark_removed()
             report.removed.append(source_path)
     return report
+
+
+PARALLEL_MIN_NOTES = 24  # below this, starting worker processes costs more than it saves
+
+
+def _build_all(parsed: list[ParsedNote], names: dict, specs: list[TopicSpec]) -> list[BuiltNote | str]:
+    """Render notes, on every core when there are many; a failure is its message."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(parsed) >= PARALLEL_MIN_NOTES and workers > 1:
+        context = multiprocessing.get_context("spawn")  # workers import only the pure modules
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(names, specs)) as pool:
+            futures = [pool.submit(build_in_worker, p) for p in parsed]
+            return [_outcome(f.result) for f in futures]
+    renderer, classifier = Renderer(names_resolver(names)), Classifier(specs)
+    return [_outcome(lambda p=p: build_note(p, renderer, classifier)) for p in parsed]
+
+
+def _outcome(build) -> BuiltNote | str:
+    try:
+        return build()
+    except Exception as exc:  # noqa: BLE001 (one note that breaks the renderer must not stop the others)
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _under(source_path: str, folders: list[Path]) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as etree
+import xml.etree.ElementTree as etree  # noqa: N813 (the name Python-Markdown uses)
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -53,6 +53,7 @@ CALLOUT_KINDS = {
 TIP_KINDS = {"tip", "question", "note", "warning"}
 OBSIDIAN_CALLOUT_RE = re.compile(r"^\[!(?P<kind>[\w-]+)\](?P<fold>[+-]?)[ \t]*(?P<title>.*)$")
 VUEPRESS_OPEN_RE = re.compile(r"^:::[ \t]*(?P<kind>[\w-]+)[ \t]*(?P<title>.*)$")
+INLINE_MARKUP_RE = re.compile(r"[\\`*_\[\]<>&!~#^=$" + TAG_MARK + r"]|https?:|www\.")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif")
 
 
@@ -453,6 +454,8 @@ class Renderer:
 
     def render_inline(self, text: str) -> str:
         """Render one line (a heading or a tip title) without the wrapping paragraph."""
+        if not INLINE_MARKUP_RE.search(text):
+            return html.escape(text.strip(), quote=False)  # plain text: no need for the whole pipeline
         result = self.render(text).html.strip()
         if result.startswith("<p>") and result.endswith("</p>") and result.count("<p>") == 1:
             result = result[3:-4]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from notes.ingest import ParsedNote, parse_note
+from notes.ingest import BuiltNote, ParsedNote, build_note, parse_note
 from notes.markdown import Renderer, html_to_text
 from notes.taxonomy import Classifier
 
@@ -116,14 +116,22 @@ class Note(models.Model):
     def parse(self) -> ParsedNote:
         return parse_note(self.file_name or f"{self.slug}.md", self.source)
 
+    def rebuild(self, renderer: Renderer | None = None, classifier: Classifier | None = None) -> None:
+        """Parse, render and store this note's text (after an edit in the admin, say)."""
+        from notes.loader import build_resolver, classifier_from_db
+
+        parsed = self.parse()
+        built = build_note(parsed, renderer or Renderer(build_resolver()), classifier or classifier_from_db())
+        self.apply(parsed, built)
+
     @transaction.atomic
-    def apply(self, parsed: ParsedNote, renderer: Renderer, classifier: Classifier) -> None:
-        """Store a parsed note: render it, replace its sections, sort them into topics.
+    def apply(self, parsed: ParsedNote, built: BuiltNote) -> None:
+        """Store a parsed and built note: its page, and its sections in their topics.
 
         Sections an instructor placed by hand keep their topic when their anchor survives.
         """
         manual = dict(self.sections.filter(topic_manual=True).values_list("anchor", "topic_id")) if self.pk else {}
-        topics = {t.slug: t for t in Topic.objects.all()}
+        topic_ids = dict(Topic.objects.values_list("slug", "pk"))
         self.title = parsed.title[:300]
         self.dialect = parsed.dialect
         self.front_matter = parsed.front_matter
@@ -131,59 +139,33 @@ class Note(models.Model):
         self.quiz = [{"number": q.number, "question": q.question, "answer": q.answer} for q in parsed.quiz]
         self.warnings = parsed.warnings
         self.removed_at = None
-        rows, html_parts, toc, tags = [], [], [], []
-        for part in parsed.sections:
-            rendered = renderer.render(part.body)
-            title_html = renderer.render_inline(part.title)
-            tags.extend(rendered.tags)
-            if part.level:
-                level = min(part.level + 1, 6)  # the page title is the h1
-                html_parts.append(
-                    f'<h{level} id="{part.anchor}">{title_html}'
-                    f'<a class="anchor" href="#{part.anchor}" aria-label="Link to this section">#</a></h{level}>'
-                )
-                toc.append({"level": part.level, "title": html_to_text(title_html), "anchor": part.anchor})
-            html_parts.append(rendered.html)
-            if part.is_empty:
-                continue
-            introduction = part.level == 0 or (part.level == 1 and part.order == 0)
-            slug, score = classifier.classify(part.title, part.path, part.body, introduction=introduction)
-            section = Section(
-                order=part.order,
-                level=part.level,
-                anchor=part.anchor,
-                title=html_to_text(title_html) or self.title,
-                title_html=title_html or self.title,
-                path=part.path,
-                body_html=rendered.html,
-                text=html_to_text(rendered.html),
-                topic=topics.get(slug) if slug else None,
-                topic_score=score,
-                tags=rendered.tags,
-            )
-            if part.anchor in manual:
-                section.topic_id, section.topic_manual = manual[part.anchor], True
-            tips = [
-                Tip(
-                    kind=tip.kind,
-                    order=n,
-                    title_html=renderer.render_inline(tip.title),
-                    body_html=renderer.render(tip.body).html if tip.body else "",
-                )
-                for n, tip in enumerate(rendered.tips)
-            ]
-            rows.append((section, tips))
-        self.body_html = "\n".join(html_parts)
-        self.toc = toc
-        self.tags = list(dict.fromkeys(tags))
+        self.body_html, self.toc, self.tags = built.body_html, built.toc, built.tags
         self.save()
         self.sections.all().delete()
-        for section, tips in rows:
-            section.note = self
-            section.save()
-            for tip in tips:
-                tip.section = section
-            Tip.objects.bulk_create(tips)
+        sections = [
+            Section(
+                note=self,
+                order=b.order,
+                level=b.level,
+                anchor=b.anchor,
+                title=b.title,
+                title_html=b.title_html,
+                path=b.path,
+                body_html=b.body_html,
+                text=b.text,
+                topic_id=manual.get(b.anchor, topic_ids.get(b.topic)),
+                topic_manual=b.anchor in manual,
+                topic_score=b.score,
+                tags=b.tags,
+            )
+            for b in built.sections
+        ]
+        Section.objects.bulk_create(sections)  # sets pks (SQLite and PostgreSQL return them)
+        Tip.objects.bulk_create(
+            Tip(section=section, kind=tip.kind, order=n, title_html=tip.title_html, body_html=tip.body_html)
+            for section, b in zip(sections, built.sections, strict=True)
+            for n, tip in enumerate(b.tips)
+        )
 
     def mark_removed(self) -> None:
         self.removed_at = timezone.now()
@@ -248,7 +230,7 @@ class Tip(models.Model):
     body_html = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["section__note__title", "section__order", "order"]
+        ordering = ["section__note_id", "section__order", "order"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {html_to_text(self.title_html)[:80]}"
@@ -286,7 +268,15 @@ def _marked_to_html(text: str) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    return re.findall(r"\w+", query)[:12]
+    """Words of a query, plurals trimmed: each is then matched as a prefix ("policies" -> "polic*")."""
+    terms = []
+    for word in re.findall(r"\w+", query)[:12]:
+        if len(word) > 4 and word.lower().endswith("ies"):
+            word = word[:-3]
+        elif len(word) > 3 and word.lower().endswith("s") and not word.lower().endswith("ss"):
+            word = word[:-1]
+        terms.append(word)
+    return terms
 
 
 def search_sections(query: str, page: int = 1, per_page: int = 20) -> SearchPage:

@@ -120,9 +120,10 @@ class Classifier:
                 while start != -1:
                     hits.append((start, start + len(phrase), slug, words))
                     start = text.find(phrase, start + 1)
+        longer = [(s, e, w) for s, e, _, w in hits if w > 1]
         result: dict[str, int] = {}
         for start, end, slug, words in hits:
-            if any(s <= start and end <= e and w > words for s, e, _, w in hits):
+            if any(s <= start and end <= e and w > words for s, e, w in longer):
                 continue
             result[slug] = result.get(slug, 0) + words
         return result

@@ -4,8 +4,6 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from notes.loader import build_resolver, classifier_from_db
-from notes.markdown import Renderer
 from notes.models import Note, Topic
 from studyapp.roles import INSTRUCTOR, STUDENT, ensure_roles
 
@@ -50,4 +48,4 @@ class NoteFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def rendered(self, create, extracted, **kwargs):
         if create:
-            self.apply(self.parse(), Renderer(build_resolver()), classifier_from_db())
+            self.rebuild()

@@ -7,7 +7,7 @@ from django.db import migrations
 
 CREATE = [
     "CREATE VIRTUAL TABLE notes_section_fts USING fts5("
-    "title, text, content='notes_section', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "title, text, content='notes_section', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER notes_section_fts_ai AFTER INSERT ON notes_section BEGIN "
     "INSERT INTO notes_section_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
     "CREATE TRIGGER notes_section_fts_ad AFTER DELETE ON notes_section BEGIN "
