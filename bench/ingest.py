@@ -38,7 +38,9 @@ def _sentence(rng: random.Random) -> str:
 def _obsidian(rng: random.Random, n: int, size: int) -> tuple[str, str]:
     parts = [f"---\ncreated: 2022-05-{1 + n % 28:02d} 10:00\n---\n**Links**: [[Index {n}]]\n"]
     while sum(map(len, parts)) < size:
-        heading = rng.choice(["Canary Deployments", "Stage Variables", "Caching", "Usage Plans & API Keys", "CORS", "Errors"])
+        heading = rng.choice(
+            ["Canary Deployments", "Stage Variables", "Caching", "Usage Plans & API Keys", "CORS", "Errors"]
+        )
         parts.append(
             f"\n## {heading} {rng.randint(1, 9999)}\n- {_sentence(rng)}\n\t- {_sentence(rng)} #focus\n\t\t- {_sentence(rng)}\n"
             f"\t- ![[attachments/shot-{n}.png]]\n\n> [!tip] {_sentence(rng)}\n\n"

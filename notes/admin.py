@@ -61,7 +61,7 @@ class NoteAdmin(admin.ModelAdmin):
     @admin.display(description="Rendered")
     def preview(self, obj):
         # body_html was sanitised with nh3 when it was rendered.
-        return format_html("<div class=\"note-preview\">{}</div>", mark_safe(obj.body_html)) if obj.body_html else "-"  # noqa: S308
+        return format_html('<div class="note-preview">{}</div>', mark_safe(obj.body_html)) if obj.body_html else "-"  # noqa: S308
 
     def save_model(self, request, obj, form, change):
         """Saving the text re-renders the note and re-splits its sections, all or nothing."""

@@ -84,7 +84,9 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise NoteError(f"the file is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+        raise NoteError(
+            f"the file is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise NoteError("the file has no text")
@@ -153,7 +155,25 @@ ANSWER_RE = re.compile(r"^\s*Answer\s*:\s*(.*)$", re.I)
 BULLET_RE = re.compile(
     r"^(?P<indent>[ \t]*)(?:(?P<dash>[-*\u2022])\s*(?P<text>\S.*)|(?P<num>\d{1,3})[.)]\s+(?P<ntext>\S.*))$"
 )
-SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to", "vs", "with"}
+SMALL_WORDS = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "is",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "with",
+}
 
 
 def _is_title_like(line: str) -> bool:
@@ -278,7 +298,7 @@ def split_sections(markdown: str, note_title: str) -> list[ParsedSection]:
     sections: list[ParsedSection] = []
     used: set[str] = set()
     stack: list[tuple[int, str]] = []
-    current = ParsedSection(0, note_title, _unique("introduction", used), [], "")
+    current = ParsedSection(0, note_title, unique_name("introduction", used), [], "")
     body: list[str] = []
     fence = ""
 
@@ -314,7 +334,7 @@ def split_sections(markdown: str, note_title: str) -> list[ParsedSection]:
             title, moved = _title_without_embeds(title)
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            current = ParsedSection(level, title, _unique(slugify(title), used), [t for _, t in stack], "")
+            current = ParsedSection(level, title, unique_name(slugify(title), used), [t for _, t in stack], "")
             stack.append((level, title))
             body = [moved] if moved else []
             i += 1
@@ -346,11 +366,12 @@ def _title_without_embeds(title: str) -> tuple[str, str]:
     return EMBED_RE.sub("", title).strip() or title.strip(), " ".join(embeds)
 
 
-def _unique(anchor: str, used: set[str]) -> str:
-    candidate, n = anchor, 1
+def unique_name(name: str, used: set[str]) -> str:
+    """`name`, or `name-2`, `name-3`... whichever is not in `used` yet (and record it)."""
+    candidate, n = name, 1
     while candidate in used:
         n += 1
-        candidate = f"{anchor}-{n}"
+        candidate = f"{name}-{n}"
     used.add(candidate)
     return candidate
 

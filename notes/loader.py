@@ -32,6 +32,7 @@ from notes.ingest import (
     link_key,
     names_resolver,
     parse_note,
+    unique_name,
 )
 from notes.markdown import Renderer, Resolver
 from notes.models import Note, Topic
@@ -83,7 +84,9 @@ def sync_taxonomy(specs: list[TopicSpec]) -> str:
 
 def topic_specs() -> list[TopicSpec]:
     """The topics as they are now (taxonomy file plus admin edits)."""
-    return [TopicSpec(t.slug, t.title, t.order, t.summary, list(t.keywords), list(t.aliases)) for t in Topic.objects.all()]
+    return [
+        TopicSpec(t.slug, t.title, t.order, t.summary, list(t.keywords), list(t.aliases)) for t in Topic.objects.all()
+    ]
 
 
 def classifier_from_db() -> Classifier:
@@ -122,7 +125,9 @@ def _note_files(path: Path) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / f for f in sorted(files) if f.lower().endswith(NOTE_SUFFIXES) and not f.startswith("."))
+        found.extend(
+            Path(root) / f for f in sorted(files) if f.lower().endswith(NOTE_SUFFIXES) and not f.startswith(".")
+        )
     return found
 
 
@@ -131,16 +136,6 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path(settings.BASE_DIR).resolve()))
     except ValueError:
         return str(path.resolve())
-
-
-def _unique_slug(base: str, taken: set[str]) -> str:
-    base = slugify(base)[:100] or "note"
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    taken.add(slug)
-    return slug
 
 
 def ingest_paths(
@@ -181,7 +176,7 @@ def ingest_paths(
             report.failed.append((shown, str(exc)))
             continue
         if note is None:
-            note = Note(source_path=shown, slug=_unique_slug(file.stem, taken))
+            note = Note(source_path=shown, slug=unique_name(slugify(file.stem)[:100] or "note", taken))
         note.file_name, note.source, note.content_hash = file.name, parsed.source, digest
         pending.append((shown, note, parsed))
 

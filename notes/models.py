@@ -81,7 +81,9 @@ class Note(models.Model):
     )
     file_name = models.CharField(max_length=255, blank=True, help_text="Decides the dialect: .txt is a transcript.")
     dialect = models.CharField(max_length=20, choices=Dialect.choices, default=Dialect.MARKDOWN)
-    source = models.TextField(help_text="The note as its author wrote it. Saving re-renders it and re-splits its sections.")
+    source = models.TextField(
+        help_text="The note as its author wrote it. Saving re-renders it and re-splits its sections."
+    )
     front_matter = models.JSONField(default=dict, blank=True)
     body_html = models.TextField(blank=True, editable=False)
     toc = models.JSONField(default=list, blank=True, editable=False)
@@ -99,7 +101,9 @@ class Note(models.Model):
     class Meta:
         ordering = ["title", "slug"]
         constraints = [
-            models.UniqueConstraint(fields=["source_path"], condition=~Q(source_path=""), name="note_unique_source_path")
+            models.UniqueConstraint(
+                fields=["source_path"], condition=~Q(source_path=""), name="note_unique_source_path"
+            )
         ]
 
     def __str__(self) -> str:

@@ -41,7 +41,9 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"topic": topic, "page": page}
     if request.htmx and page.number > 1:
         return render(request, "notes/topic.html#section-page", context)
-    tips = Tip.objects.filter(section__topic=topic, section__note__removed_at__isnull=True).select_related("section__note")
+    tips = Tip.objects.filter(section__topic=topic, section__note__removed_at__isnull=True).select_related(
+        "section__note"
+    )
     previous, following = topic.neighbours()
     context |= {
         "tips": tips[:TIPS_SHOWN],
@@ -57,8 +59,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def note_list(request: HttpRequest) -> HttpResponse:
     notes = list(Note.objects.live())
     covered: dict[int, dict[int, Topic]] = {}
-    for section in Section.objects.live().filter(topic__isnull=False).select_related("topic").only(
-        "note_id", "topic__slug", "topic__title", "topic__order"
+    for section in (
+        Section.objects.live()
+        .filter(topic__isnull=False)
+        .select_related("topic")
+        .only("note_id", "topic__slug", "topic__title", "topic__order")
     ):
         covered.setdefault(section.note_id, {})[section.topic_id] = section.topic
     counts = dict(Section.objects.live().values_list("note").annotate(n=Count("id")))
@@ -118,4 +123,9 @@ def assign_topic(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         return redirect("notes:unsorted")
     sections = Section.objects.unsorted().select_related("note").order_by("note__title", "order")
-    return render(request, "notes/unsorted.html", {"sections": sections, "form": AssignTopicForm(), "error": form.errors}, status=422)
+    return render(
+        request,
+        "notes/unsorted.html",
+        {"sections": sections, "form": AssignTopicForm(), "error": form.errors},
+        status=422,
+    )

@@ -222,3 +222,20 @@ def test_taxonomy_edits_in_the_admin_survive_until_the_file_changes(shipped_note
     topic.save()
     ingest_paths()
     assert Topic.objects.get(slug="cors").title == "Cross-origin requests"
+
+
+def test_overview_note_headings_keep_text_and_show_image_placeholders(shipped_notes):
+    overview = note(OVERVIEW)
+    assert overview.title == "API Gateway overview"  # no front matter, no H1: the file name
+    section = overview.sections.get(title="Stages v1 and v2 API breaking change")
+    assert "Image not included: Screenshot 2023-07-17 at 9.13.16 PM.png" in section.body_html
+    assert "Image not included: Hellos" in overview.body_html  # ![Hellos](Screenshot%20...png)
+    assert "<img" not in overview.body_html
+
+
+def test_portable_search_used_on_other_databases_finds_and_highlights(shipped_notes):
+    from notes.models import _search_portable
+
+    total, rows = _search_portable(["InvalidateCache"], page=1, per_page=5)
+    assert total >= 2
+    assert any("\x02InvalidateCache\x03" in snippet for _, _, snippet in rows)

@@ -112,7 +112,9 @@ class TestUnsorted:
         assert b"Odds and ends" in page.content
         security = Topic.objects.get(slug="security")
         response = client.post(
-            reverse("notes:assign_topic", args=[unsorted_section.pk]), {"topic": security.pk}, headers={"HX-Request": "true"}
+            reverse("notes:assign_topic", args=[unsorted_section.pk]),
+            {"topic": security.pk},
+            headers={"HX-Request": "true"},
         )
         assert response.status_code == 200
         assert b"Placed in" in response.content
