@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models, transaction
 from django.db.models import Count, Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -14,6 +15,10 @@ from django.utils.html import escape
 from notes.ingest import BuiltNote, ParsedNote, build_note, parse_note
 from notes.markdown import Renderer, html_to_text
 from notes.taxonomy import Classifier
+
+# Sent after a note's sections were replaced or it was removed, inside the same transaction;
+# other apps (the quizzes' flashcards) keep their data in step with it.
+note_changed = Signal()
 
 LIVE = Q(note__removed_at__isnull=True)
 
@@ -170,11 +175,14 @@ class Note(models.Model):
             for section, b in zip(sections, built.sections, strict=True)
             for n, tip in enumerate(b.tips)
         )
+        note_changed.send(sender=Note, note=self)  # inside the transaction: all or nothing
 
+    @transaction.atomic
     def mark_removed(self) -> None:
         self.removed_at = timezone.now()
         self.save(update_fields=["removed_at", "updated_at"])
         self.sections.all().delete()
+        note_changed.send(sender=Note, note=self)
 
 
 class SectionQuerySet(models.QuerySet):

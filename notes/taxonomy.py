@@ -151,7 +151,9 @@ class Classifier:
         """(topic slug, score), or (None, best score) when no topic is a confident fit."""
         scores = self.scores(title, path, body)
         if scores:
-            slug, score = max(scores.items(), key=lambda item: (item[1], -self._order(item[0])))
+            # On a tie a specific topic beats the overview (the catch-all), then the earlier topic wins.
+            general = self.topics[0].slug if self.topics else None
+            slug, score = max(scores.items(), key=lambda item: (item[1], item[0] != general, -self._order(item[0])))
             if score >= THRESHOLD:
                 return slug, score
         if introduction and self.topics:

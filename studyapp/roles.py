@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 STUDENT, INSTRUCTOR = "student", "instructor"
 
 # What instructors may author; later apps add their models here.
-INSTRUCTOR_MODELS = {"notes": ["topic", "note", "section", "tip"]}
+INSTRUCTOR_MODELS = {"notes": ["topic", "note", "section", "tip"], "quizzes": ["question", "option"]}
 
 
 def ensure_roles() -> None:

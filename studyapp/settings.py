@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "template_partials",
     "studyapp",
     "notes",
+    "quizzes",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,9 @@ CONTENT_SECURITY_POLICY = (
 # Study content
 NOTES_CONTENT_DIR = BASE_DIR / "notes" / "content"
 NOTES_TAXONOMY_FILE = BASE_DIR / "notes" / "taxonomy.yaml"
+QUIZ_BANK_DIR = BASE_DIR / "quizzes" / "bank"
+EXAM_QUESTIONS = int(os.environ.get("STUDYAPP_EXAM_QUESTIONS", 65))
+EXAM_MINUTES = int(os.environ.get("STUDYAPP_EXAM_MINUTES", 130))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,181 @@
+"""The question bank and the notes' questions -> the database, idempotently by id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from notes.models import Note, Topic
+from quizzes.bank import BankError, OptionSpec, Problem, QuestionSpec, dump_bank, parse_bank
+from quizzes.models import Option, Question
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    failed_files: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        return (
+            f"{self.files} file(s): {self.created} created, {self.updated} updated, {self.unchanged} unchanged; "
+            f"{len(self.failed_files)} file(s) failed"
+        )
+
+
+def spec_of(question: Question) -> QuestionSpec:
+    return QuestionSpec(
+        uid=question.uid,
+        type=question.type,
+        topic=question.topic.slug,
+        stem=question.stem,
+        difficulty=question.difficulty,
+        topics=sorted(t.slug for t in question.topics.all() if t.pk != question.topic_id),
+        options=[OptionSpec(o.text, o.explanation, o.correct) for o in question.options.all()],
+        answer=question.answer,
+        section=question.section_ref,
+        status="draft" if question.status == Question.Status.DRAFT else "published",
+    )
+
+
+def upsert(spec: QuestionSpec, source: str, topics: dict[str, Topic], author=None) -> str:
+    """Create or update one question by its id; 'created', 'updated' or 'unchanged'."""
+    fingerprint = spec.fingerprint()
+    question = Question.objects.filter(uid=spec.uid).first()
+    if question is not None and question.content_hash == fingerprint and question.status != Question.Status.RETIRED:
+        return "unchanged"
+    outcome = "updated" if question else "created"
+    question = question or Question(uid=spec.uid, author=author)
+    question.type, question.topic, question.stem = spec.type, topics[spec.topic], spec.stem
+    question.difficulty, question.answer, question.section_ref = spec.difficulty, spec.answer, spec.section
+    question.status = Question.Status.DRAFT if spec.status == "draft" else Question.Status.PUBLISHED
+    question.source, question.content_hash = source, fingerprint
+    question.save()
+    question.topics.set([topics[spec.topic], *(topics[s] for s in spec.topics)])
+    # Options are updated in place by position, so that learners' past answers (option ids) keep meaning.
+    existing = list(question.options.all())
+    for position, option_spec in enumerate(spec.options):
+        option = existing[position] if position < len(existing) else Option(question=question)
+        option.order, option.text, option.correct = position, option_spec.text, option_spec.correct
+        option.explanation = option_spec.explanation
+        option.save()
+    for extra in existing[len(spec.options) :]:
+        extra.delete()
+    return outcome
+
+
+def bank_files(paths: list[str | Path] | None) -> list[Path]:
+    files = []
+    for path in [Path(p) for p in (paths or [settings.QUIZ_BANK_DIR])]:
+        files.extend(sorted(path.glob("*.y*ml")) if path.is_dir() else [path])
+    return files
+
+
+def load_bank(paths: list[str | Path] | None = None) -> Report:
+    """Load bank files; a file with any problem is reported and nothing of it is loaded."""
+    report = Report()
+    topics = {t.slug: t for t in Topic.objects.all()}
+    owner: dict[str, str] = {}  # question id -> the file that defines it
+    for path in bank_files(paths):
+        report.files += 1
+        source = str(path)
+        try:
+            specs = parse_bank(path.read_text(encoding="utf-8"), source, set(topics))
+        except (OSError, UnicodeDecodeError) as exc:
+            report.problems.append(Problem(source, "", f"cannot be read: {exc}"))
+            report.failed_files.append(source)
+            continue
+        except BankError as exc:
+            report.problems.extend(exc.problems)
+            report.failed_files.append(source)
+            continue
+        clashes = [Problem(source, s.uid, f"id already used in {owner[s.uid]}") for s in specs if s.uid in owner]
+        if clashes:
+            report.problems.extend(clashes)
+            report.failed_files.append(source)
+            continue
+        owner.update((s.uid, source) for s in specs)
+        with transaction.atomic():
+            for spec in specs:
+                outcome = upsert(spec, Question.Source.BANK, topics)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def export_bank(folder: str | Path | None = None) -> list[Path]:
+    """Write every bank and authored question (not the notes' flashcards) as one file per topic."""
+    folder = Path(folder or settings.QUIZ_BANK_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    by_topic: dict[str, list[QuestionSpec]] = {}
+    questions = (
+        Question.objects.exclude(source=Question.Source.NOTE)
+        .exclude(status=Question.Status.RETIRED)
+        .select_related("topic")
+        .prefetch_related("topics", "options")
+    )
+    for question in questions:
+        by_topic.setdefault(question.topic.slug, []).append(spec_of(question))
+    written = []
+    for slug, specs in sorted(by_topic.items()):
+        path = folder / f"{slug}.yaml"
+        path.write_text(dump_bank(slug, specs), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# ---------------------------------------------------------------------------------------
+# Flashcards from the notes: foldable question callouts and the transcript's quiz
+
+
+def sync_note_flashcards(note: Note) -> None:
+    """Keep a note's flashcards in step with its text (called after every ingest of the note)."""
+    from notes.loader import classifier_from_db
+
+    topics = {t.slug: t for t in Topic.objects.all()}
+    if not topics:
+        return
+    fallback = next(iter(sorted(topics.values(), key=lambda t: t.order))).slug
+    specs: list[QuestionSpec] = []
+    if note.removed_at is None:
+        for section in note.sections.filter(tips__kind="question").distinct().select_related("topic"):
+            for n, tip in enumerate(section.tips.filter(kind="question").exclude(body_html=""), 1):
+                specs.append(
+                    QuestionSpec(
+                        uid=f"note-{note.slug}-{section.anchor}-{n}"[:120],
+                        type="flashcard",
+                        topic=section.topic.slug if section.topic else fallback,
+                        stem=tip.title_html,
+                        answer=tip.body_html,
+                        section=f"{note.slug}#{section.anchor}",
+                    )
+                )
+        classifier = classifier_from_db()
+        for item in note.quiz:
+            # A quiz question is short: weigh its words like a heading, not like body text.
+            slug, _ = classifier.classify(f"{item['question']} {item['answer']}", [], "")
+            specs.append(
+                QuestionSpec(
+                    uid=f"note-{note.slug}-quiz-{item['number']}"[:120],
+                    type="flashcard",
+                    topic=slug or fallback,
+                    stem=item["question"],
+                    answer=item["answer"],
+                    section=f"{note.slug}#quiz-heading",
+                )
+            )
+    wanted = {spec.uid for spec in specs}
+    with transaction.atomic():
+        for spec in specs:
+            upsert(spec, Question.Source.NOTE, topics)
+        gone = Question.objects.filter(source=Question.Source.NOTE, section_ref__startswith=f"{note.slug}#")
+        gone.exclude(uid__in=wanted).update(status=Question.Status.RETIRED, content_hash="")
