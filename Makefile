@@ -39,6 +39,7 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/review.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -170,12 +170,13 @@ def question_edit(request: HttpRequest, uid: str | None = None) -> HttpResponse:
         form.is_valid()
         form.errors.clear()
         return render(request, "quizzes/author_edit.html", {"form": form, "formset": formset, "question": question})
-    if data is not None and form.is_valid() and formset.is_valid():
+    if data is not None and form.is_valid():
+        options_valid = formset.is_valid()
         if not form.cleaned_data.get("uid"):
             form.cleaned_data["uid"] = _next_uid(form.cleaned_data["topic"])
             form.instance.uid = form.cleaned_data["uid"]
-        errors = question_errors(form, formset)
-        if not errors:
+        errors = question_errors(form, formset)  # every problem at once, with the field errors
+        if options_valid and not errors:
             with transaction.atomic():
                 saved = form.save()
                 kept = formset.kept_forms()

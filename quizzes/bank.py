@@ -199,7 +199,7 @@ def parse_bank(text: str, source: str, known_topics: set[str] | None = None) -> 
             topic=topic,
             stem=_text(item.get("stem"), "stem", errors).strip(),
             difficulty=difficulty,
-            topics=[str(t) for t in extra_topics if str(t) != topic],
+            topics=sorted({str(t) for t in extra_topics if str(t) != topic}),
             options=options,
             answer=_text(item.get("answer"), "answer", errors).strip(),
             section=_text(item.get("section"), "section", errors).strip(),

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from notes.markdown import Renderer
 from notes.models import Topic
-from quizzes.scheduling import LEECH_LAPSES, CardState, Outcome, is_lapse, preview, retrievability
+from quizzes.scheduling import LEECH_LAPSES, CardState, Outcome, is_lapse, log_loss, preview, retrievability
 from quizzes.scoring import ExamItem, draw_exam, exam_result, is_correct
 
 _renderer: Renderer | None = None
@@ -327,8 +327,10 @@ class ReviewLog(models.Model):
     due_after = models.DateTimeField()
     stability_after = models.FloatField(null=True, blank=True)
     difficulty_after = models.FloatField(null=True, blank=True)
-    # Predicted recall at the moment of review (None for a first review): for log loss.
+    # Predicted recall at the moment of review (None for a first review), and this review's
+    # term of the scheduler's log loss, kept so that statistics are one aggregate query.
     retrievability = models.FloatField(null=True, blank=True)
+    loss = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-reviewed_at"]
@@ -426,6 +428,8 @@ def commit_rating(
         difficulty_after=after.difficulty,
         retrievability=retrievability(before, now, retention) if before.last_review else None,
     )
+    if log.retrievability is not None:
+        log.loss = log_loss([(log.retrievability, rating > 1)])
     card.lapses += is_lapse(before, rating)
     card.leech = card.leech or card.lapses >= LEECH_LAPSES
     card.set_state(after)

@@ -251,3 +251,17 @@ def review_streak(review_dates: Iterable[date], today: date) -> int:
         streak += 1
         day -= timedelta(days=1)
     return streak
+
+
+def retrievability_at(stability: float | None, last_review: datetime | None, now: datetime) -> float:
+    """`retrievability` without building fsrs objects, for statistics over thousands of cards.
+
+    The same formula fsrs 6 uses (whole elapsed days, its default parameters' decay); a test
+    checks it against fsrs. Predicted recall does not depend on the desired retention.
+    """
+    if last_review is None or not stability:
+        return 0.0
+    decay = -scheduler_for(0.9).parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed = max(0, (now - last_review).days)
+    return (1 + factor * elapsed / stability) ** decay

@@ -3,27 +3,54 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Avg, CharField, Count, Q
+from django.db.models.functions import Substr, TruncDate
 
 from notes.models import Topic
 from quizzes.charts import bar_chart, calendar_heatmap, topic_bars
-from quizzes.models import Card, LearnerSettings, ReviewLog
-from quizzes.scheduling import REVIEW, CardState, due_forecast, log_loss, retrievability, review_streak, true_retention
+from quizzes.models import Card, LearnerSettings, ReviewLog, day_start
+from quizzes.scheduling import REVIEW, due_forecast, retrievability_at, review_streak
 
 HEATMAP_WEEKS = 26
 
 
-def topic_mastery(user, now: datetime, retention: float) -> list[dict]:
-    """Mean predicted recall of each topic's reviewed cards, weakest first."""
+def _day(field: str):
+    """The UTC date of a datetime column, computed by the database.
+
+    On SQLite Django's date functions are Python callbacks, far too slow over 100,000 rows;
+    datetimes are stored there as ISO text in UTC, so the date is the first ten characters.
+    """
+    if connection.vendor == "sqlite":
+        return Substr(field, 1, 10, output_field=CharField())
+    return TruncDate(field, tzinfo=UTC)
+
+
+def reviews_per_day(user, since: datetime) -> dict[date, int]:
+    rows = (
+        ReviewLog.objects.filter(user=user, reviewed_at__gte=since)
+        .annotate(day=_day("reviewed_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {day if isinstance(day, date) else date.fromisoformat(day): n for day, n in rows}
+
+
+def topic_mastery(user, now: datetime) -> list[dict]:
+    """Mean predicted recall of each topic's reviewed cards, weakest first.
+
+    A card still in its (re)learning steps counts as 0: FSRS predicts full recall on the day of
+    a review, but a card just answered wrong is not mastered.
+    """
     values: dict[int, list[float]] = defaultdict(list)
     rows = Card.objects.filter(user=user, is_new=False, suspended=False).values_list(
-        "question__topic_id", "state", "step", "stability", "difficulty", "due", "last_review"
+        "question__topic_id", "state", "stability", "last_review"
     )
-    for topic_id, *state in rows:
-        values[topic_id].append(retrievability(CardState(*state), now, retention))
+    for topic_id, state, stability, last_review in rows:
+        values[topic_id].append(retrievability_at(stability, last_review, now) if state == REVIEW else 0.0)
     topics = Topic.objects.in_bulk(values.keys())
     mastery = [
         {"topic": topics[pk], "mastery": sum(v) / len(v), "cards": len(v)} for pk, v in values.items() if pk in topics
@@ -45,53 +72,48 @@ def learner_stats(user, now: datetime, prefs: LearnerSettings) -> dict:
     forecast = due_forecast(dues, today, 30)
     labels = [(today + timedelta(days=n)).strftime("%d %b") for n in range(30)]
 
-    logs = ReviewLog.objects.filter(user=user)
+    # One pass over the last 400 days serves the heatmap (26 weeks) and the streak.
+    per_day = reviews_per_day(user, day_start(now) - timedelta(days=400))
     since = today - timedelta(weeks=HEATMAP_WEEKS)
-    per_day = dict(
-        logs.filter(reviewed_at__date__gte=since)
-        .annotate(day=TruncDate("reviewed_at"))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
+    heat = {day: n for day, n in per_day.items() if day > since}
+    logs = ReviewLog.objects.filter(user=user)
+    month_ago = now - timedelta(days=30)
+    summary = logs.aggregate(
+        mature=Count("pk", filter=Q(state_before=REVIEW)),
+        recalled=Count("pk", filter=Q(state_before=REVIEW, rating__gt=1)),
+        mature_30=Count("pk", filter=Q(state_before=REVIEW, reviewed_at__gte=month_ago)),
+        recalled_30=Count("pk", filter=Q(state_before=REVIEW, reviewed_at__gte=month_ago, rating__gt=1)),
+        mean_loss=Avg("loss"),
+        predicted=Count("loss"),
     )
-    review_days = set(logs.filter(reviewed_at__date__gte=today - timedelta(days=400)).dates("reviewed_at", "day"))
-    mature = logs.filter(state_before=REVIEW).aggregate(
-        total=Count("pk"),
-        recalled=Count("pk", filter=Q(rating__gt=1)),
-        total_30=Count("pk", filter=Q(reviewed_at__gte=now - timedelta(days=30))),
-        recalled_30=Count("pk", filter=Q(reviewed_at__gte=now - timedelta(days=30), rating__gt=1)),
-    )
-    retention_all = true_retention([True] * mature["recalled"] + [False] * (mature["total"] - mature["recalled"]))
-    retention_30 = true_retention(
-        [True] * mature["recalled_30"] + [False] * (mature["total_30"] - mature["recalled_30"])
-    )
-    predictions = list(logs.filter(retrievability__isnull=False).values_list("retrievability", "rating"))
-    loss = log_loss((p, rating > 1) for p, rating in predictions)
-    mastery = topic_mastery(user, now, prefs.desired_retention)
-    leeches = cards.filter(leech=True).select_related("question__topic")
-    suspended = cards.filter(suspended=True).select_related("question__topic")
+    mastery = topic_mastery(user, now)
     return {
         "counts": counts,
         "forecast_svg": bar_chart(forecast, labels, title="Reviews due in the next 30 days", unit="cards"),
         "due_today": forecast[0] if forecast else 0,
-        "heatmap_svg": calendar_heatmap(per_day, end=today, weeks=HEATMAP_WEEKS, title="Reviews per day"),
-        "reviews_total": sum(per_day.values()),
-        "streak": review_streak(review_days, today),
-        "retention_all": retention_all,
-        "retention_30": retention_30,
-        "mature_reviews": mature["total"],
+        "heatmap_svg": calendar_heatmap(heat, end=today, weeks=HEATMAP_WEEKS, title="Reviews per day"),
+        "reviews_total": sum(heat.values()),
+        "streak": review_streak(per_day.keys(), today),
+        "retention_all": _share(summary["recalled"], summary["mature"]),
+        "retention_30": _share(summary["recalled_30"], summary["mature_30"]),
+        "mature_reviews": summary["mature"],
         "desired_retention": prefs.desired_retention,
-        "log_loss": loss,
-        "predictions": len(predictions),
+        "log_loss": summary["mean_loss"],
+        "predictions": summary["predicted"],
         "mastery": mastery,
         "mastery_svg": topic_bars(
             [(row["topic"].title, row["mastery"] * 100, f"{row['cards']} cards") for row in mastery],
-            title="Mastery by topic (mean predicted recall)",
+            title="Mastery by topic (mean predicted recall; cards still being learned count as 0)",
             target=prefs.desired_retention * 100,
         ),
-        "leeches": leeches,
-        "suspended": suspended,
+        "leeches": cards.filter(leech=True).select_related("question__topic"),
+        "suspended": cards.filter(suspended=True).select_related("question__topic"),
     }
+
+
+def _share(part: int, whole: int) -> float | None:
+    """True retention: the share recalled (scheduling.true_retention over counts)."""
+    return part / whole if whole else None
 
 
 def home_summary(user, now: datetime) -> dict:
@@ -100,4 +122,4 @@ def home_summary(user, now: datetime) -> dict:
     from quizzes.models import review_queue
 
     queue = review_queue(user, now, prefs)
-    return {"queue": queue, "weakest": topic_mastery(user, now, prefs.desired_retention)[:3]}
+    return {"queue": queue, "weakest": topic_mastery(user, now)[:3]}

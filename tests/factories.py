@@ -49,3 +49,25 @@ class NoteFactory(factory.django.DjangoModelFactory):
     def rendered(self, create, extracted, **kwargs):
         if create:
             self.rebuild()
+
+
+def make_question(
+    uid: str, topic_slug: str = "caching", qtype: str = "single", right=(0,), n_options: int = 4, **fields
+):
+    """A published question with options "Option 0".."Option n-1"; `right` are the correct indexes."""
+    from quizzes.models import Option, Question
+
+    topic = TopicFactory(slug=topic_slug)
+    question = Question.objects.create(
+        uid=uid, type=qtype, topic=topic, stem=fields.pop("stem", f"Stem of {uid}?"), status="published", **fields
+    )
+    question.topics.add(topic)
+    for n in range(n_options if qtype != "flashcard" else 0):
+        Option.objects.create(
+            question=question,
+            order=n,
+            text=f"Option {n}",
+            correct=qtype != "ordering" and n in right,
+            explanation=f"Why option {n} is {'right' if n in right else 'wrong'}",
+        )
+    return question

@@ -295,3 +295,24 @@ def test_streak_without_reviews_is_zero():
 
 def test_review_dates_may_be_given_as_any_iterable():
     assert review_streak(iter([date(2026, 11, 21)]), date(2026, 11, 21)) == 1
+
+
+def test_fast_retrievability_matches_fsrs_for_stats():
+    import random as _random
+
+    from quizzes.scheduling import retrievability_at
+
+    rng = _random.Random(3)
+    now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    for _ in range(200):
+        card = CardState(
+            state=2,
+            step=None,
+            stability=rng.uniform(0.1, 300),
+            difficulty=rng.uniform(1, 10),
+            due=now,
+            last_review=now - timedelta(days=rng.uniform(0, 400)),
+        )
+        assert retrievability_at(card.stability, card.last_review, now) == pytest.approx(
+            retrievability(card, now), abs=1e-12
+        )
