@@ -40,6 +40,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/review.py
+	$(BIN)/python bench/gateway.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
