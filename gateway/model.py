@@ -352,6 +352,7 @@ class RestApi(Shape):
     gatewayResponses: dict[str, GatewayResponse] = field(default_factory=dict)
     deployments: dict[str, Deployment] = field(default_factory=dict)
     stages: dict[str, Stage] = field(default_factory=dict)
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)
 
     @property
     def endpoint_type(self) -> str:
@@ -427,6 +428,225 @@ class RestApi(Shape):
         found = self.problems()
         if found:
             raise ValidationError(found)
+
+
+# ---------------------------------------------------------------------------------------
+# Authorizers, API keys and usage plans
+
+
+@dataclass
+class Authorizer(Shape):
+    """A REST API authorizer: a Lambda function (TOKEN or REQUEST) or Cognito user pools."""
+
+    id: str = ""
+    name: str = ""
+    type: str = "TOKEN"  # TOKEN | REQUEST | COGNITO_USER_POOLS
+    authorizerUri: str | None = None  # Lambda invocation uri (TOKEN, REQUEST)
+    identitySource: str | None = "method.request.header.Authorization"  # comma-separated for REQUEST
+    identityValidationExpression: str | None = None  # TOKEN: a regex the token must match
+    authorizerResultTtlInSeconds: int = 300  # 0..3600; 0 disables caching
+    providerARNs: list[str] = field(default_factory=list)  # COGNITO_USER_POOLS: user pool ARNs
+
+
+@dataclass
+class ApiKey(Shape):
+    id: str = ""
+    name: str = ""
+    value: str = ""  # 20 to 128 characters
+    enabled: bool = False  # AWS creates a key disabled unless `enabled` is given
+    description: str | None = None
+    customerId: str | None = None
+    createdDate: float = 0.0
+
+
+@dataclass
+class ThrottleSettings(Shape):
+    burstLimit: int | None = None
+    rateLimit: float | None = None
+
+
+@dataclass
+class QuotaSettings(Shape):
+    limit: int = 0
+    offset: int = 0
+    period: str = "DAY"  # DAY | WEEK | MONTH
+
+
+@dataclass
+class ApiStage(Shape):
+    apiId: str = ""
+    stage: str = ""
+    # Per-method overrides, keyed "/pets/GET" (resource path, then the method), as AWS does.
+    throttle: dict[str, ThrottleSettings] = field(default_factory=dict)
+
+
+@dataclass
+class UsagePlan(Shape):
+    id: str = ""
+    name: str = ""
+    description: str | None = None
+    apiStages: list[ApiStage] = field(default_factory=list)
+    throttle: ThrottleSettings | None = None
+    quota: QuotaSettings | None = None
+    keyIds: list[str] = field(default_factory=list)  # UsagePlanKeys (type API_KEY)
+
+
+# ---------------------------------------------------------------------------------------
+# Identities: IAM users and Cognito user pools
+
+
+@dataclass
+class AccessKey(Shape):
+    accessKeyId: str = ""
+    secretAccessKey: str = ""
+    status: str = "Active"
+
+
+@dataclass
+class IamUser(Shape):
+    name: str = ""
+    accessKeys: list[AccessKey] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)  # identity policy documents (JSON text)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:user/{self.name}"
+
+
+@dataclass
+class CognitoUser(Shape):
+    username: str = ""
+    password: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    enabled: bool = True
+
+
+@dataclass
+class UserPoolClient(Shape):
+    clientId: str = ""
+    name: str = ""
+    allowedScopes: list[str] = field(default_factory=list)  # e.g. ["pets/read"]
+
+
+@dataclass
+class UserPool(Shape):
+    id: str = ""  # us-east-1_AbCdEf123
+    name: str = ""
+    clients: list[UserPoolClient] = field(default_factory=list)
+    users: dict[str, CognitoUser] = field(default_factory=dict)
+    keyId: str = ""  # the kid of the signing key
+    privateKeyPem: str = ""  # RS256 signing key (simulated pool's own; never leaves the account)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{self.id}"
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{REGION}.amazonaws.com/{self.id}"
+
+
+# ---------------------------------------------------------------------------------------
+# HTTP APIs and WebSocket APIs (API Gateway v2)
+
+
+@dataclass
+class V2Route(Shape):
+    routeId: str = ""
+    routeKey: str = "$default"  # "GET /pets/{id}", "ANY /{proxy+}", "$default"; WebSocket: "$connect", "sendMessage"...
+    target: str | None = None  # "integrations/{integrationId}"
+    authorizationType: str = "NONE"  # NONE | JWT | CUSTOM | AWS_IAM
+    authorizerId: str | None = None
+    authorizationScopes: list[str] = field(default_factory=list)
+    routeResponseSelectionExpression: str | None = None  # WebSocket: "$default" to send the backend's answer back
+
+
+@dataclass
+class V2Integration(Shape):
+    integrationId: str = ""
+    integrationType: str = "AWS_PROXY"  # AWS_PROXY | HTTP_PROXY (HTTP APIs); WebSocket also MOCK
+    integrationUri: str | None = None  # a Lambda function ARN or an http(s) URL
+    integrationMethod: str | None = None
+    payloadFormatVersion: str = "2.0"  # HTTP APIs: 2.0 (default) or 1.0
+    timeoutInMillis: int = 30000
+
+
+@dataclass
+class V2Authorizer(Shape):
+    authorizerId: str = ""
+    name: str = ""
+    authorizerType: str = "JWT"  # JWT | REQUEST
+    identitySource: list[str] = field(default_factory=lambda: ["$request.header.Authorization"])
+    jwtConfiguration: dict[str, Any] = field(default_factory=dict)  # {"issuer": ..., "audience": [...]}
+    authorizerUri: str | None = None  # REQUEST: Lambda function
+    authorizerPayloadFormatVersion: str = "2.0"
+    enableSimpleResponses: bool = True
+    authorizerResultTtlInSeconds: int = 0
+
+
+@dataclass
+class CorsConfiguration(Shape):
+    allowOrigins: list[str] = field(default_factory=list)
+    allowMethods: list[str] = field(default_factory=list)
+    allowHeaders: list[str] = field(default_factory=list)
+    exposeHeaders: list[str] = field(default_factory=list)
+    maxAge: int | None = None
+    allowCredentials: bool = False
+
+
+@dataclass
+class V2Stage(Shape):
+    stageName: str = "$default"
+    autoDeploy: bool = False
+    deploymentId: str | None = None
+    stageVariables: dict[str, str] = field(default_factory=dict)
+    createdDate: float = 0.0
+    lastUpdatedDate: float = 0.0
+
+
+@dataclass
+class V2Api(Shape):
+    """An HTTP API (protocolType HTTP) or a WebSocket API (protocolType WEBSOCKET)."""
+
+    apiId: str = ""
+    name: str = ""
+    protocolType: str = "HTTP"
+    description: str | None = None
+    routeSelectionExpression: str = "$request.method $request.path"  # WebSocket: "$request.body.action"
+    corsConfiguration: CorsConfiguration | None = None
+    routes: dict[str, V2Route] = field(default_factory=dict)
+    integrations: dict[str, V2Integration] = field(default_factory=dict)
+    authorizers: dict[str, V2Authorizer] = field(default_factory=dict)
+    stages: dict[str, V2Stage] = field(default_factory=dict)
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+    createdDate: float = 0.0
+
+    def definition(self) -> dict[str, Any]:
+        data = self.to_dict()
+        keys = (
+            "apiId",
+            "name",
+            "protocolType",
+            "routeSelectionExpression",
+            "corsConfiguration",
+            "routes",
+            "integrations",
+            "authorizers",
+        )
+        return {k: data[k] for k in keys if k in data}
+
+
+@dataclass
+class WsConnection(Shape):
+    connectionId: str = ""
+    apiId: str = ""
+    stage: str = ""
+    connectedAt: float = 0.0
+    lastActiveAt: float = 0.0
+    sourceIp: str = ""
+    authorizer: dict[str, Any] = field(default_factory=dict)  # context from the $connect authorizer
+    outbox: list[dict[str, Any]] = field(default_factory=list)  # messages pushed to the client: {"at", "data"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -519,6 +739,16 @@ class Account(Shape):
     sqsQueues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     stepFunctionsExecutions: list[dict[str, Any]] = field(default_factory=list)
     kinesisStreams: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    apiKeys: dict[str, ApiKey] = field(default_factory=dict)
+    usagePlans: dict[str, UsagePlan] = field(default_factory=dict)
+    iamUsers: dict[str, IamUser] = field(default_factory=dict)
+    userPools: dict[str, UserPool] = field(default_factory=dict)
+    v2Apis: dict[str, V2Api] = field(default_factory=dict)  # HTTP and WebSocket APIs
+    wsConnections: dict[str, WsConnection] = field(default_factory=dict)
+    # Account-level throttle per Region (10,000 rps, burst 5,000 by default; changeable for teaching).
+    accountThrottle: ThrottleSettings = field(
+        default_factory=lambda: ThrottleSettings(burstLimit=5000, rateLimit=10000.0)
+    )
     counter: int = 0  # seeds generated ids, so ids are stable across save and load
 
     def next_id(self, length: int = 10) -> str:

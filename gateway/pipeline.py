@@ -45,6 +45,7 @@ from gateway.responses import (
     timeout,
 )
 from gateway.routing import Router
+from gateway.state import MemoryStore, Store
 from gateway.vtl import Limits, TemplateError, TemplateInput, render_with_overrides
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # 10485760
@@ -114,6 +115,9 @@ class Response:
     latency_ms: float = 0.0
     integration_latency_ms: float = 0.0
     error_type: str | None = None  # x-amzn-ErrorType when API Gateway answered itself
+    cache: str | None = None  # "hit" | "miss" when the stage cache was consulted
+    api_key_id: str | None = None  # the API key the request was identified by
+    principal: str | None = None  # who the authorizer / IAM said the caller is
     decided_by: str = ""  # the step that decided the outcome, for the diagram
     reason: str = ""  # a learner-facing sentence on why
     log: list[LogLine] = field(default_factory=list)
@@ -129,6 +133,24 @@ class Response:
 
     def json(self) -> Any:
         return json.loads(self.text)
+
+
+# ---------------------------------------------------------------------------------------
+# Runtime state
+
+
+@dataclass
+class Runtime:
+    """What lives between requests but is not configuration: counters, buckets, caches, telemetry.
+
+    `observers` are called with (call, response) after every request (metrics, logs, traces).
+    """
+
+    store: Store = field(default_factory=MemoryStore)
+    observers: list[Callable[[Call, Response], None]] = field(default_factory=list)
+
+
+DEFAULT_RUNTIME = Runtime()
 
 
 # ---------------------------------------------------------------------------------------
@@ -203,6 +225,7 @@ class Call:
     request: Request
     rng: random.Random
     request_id: str
+    runtime: Runtime = field(default_factory=lambda: DEFAULT_RUNTIME)
     api: RestApi | None = None
     stage: Stage | None = None
     compiled: CompiledApi | None = None
@@ -244,10 +267,12 @@ MethodRequestCheck = Callable[[Call], GatewayFailure | None]
 METHOD_REQUEST_CHECKS: list[MethodRequestCheck] = []
 
 
-def invoke(account: Account, request: Request, *, rng: random.Random | None = None) -> Response:
+def invoke(
+    account: Account, request: Request, *, rng: random.Random | None = None, runtime: Runtime | None = None
+) -> Response:
     """Run one request through the deployed API. Never raises: every failure is a Response."""
     rng = rng or random.Random()  # noqa: S311 (canary split and ids, not secrets)
-    call = Call(account, request, rng, backends.new_request_id(rng))
+    call = Call(account, request, rng, backends.new_request_id(rng), runtime or DEFAULT_RUNTIME)
     started = time.perf_counter()
     try:
         response = _run(call)
@@ -267,6 +292,11 @@ def invoke(account: Account, request: Request, *, rng: random.Random | None = No
     response.trace = call.trace
     response.log.append(LogLine(call.clock_ms, "INFO", f"Method completed with status: {response.status}"))
     del started
+    for observer in call.runtime.observers:
+        try:
+            observer(call, response)
+        except Exception as exc:  # noqa: BLE001 (telemetry must never break a request)
+            response.log.append(LogLine(call.clock_ms, "ERROR", f"Telemetry failed: {exc}"))
     return response
 
 
