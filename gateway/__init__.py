@@ -23,7 +23,9 @@ from gateway.model import (
     Resource,
     RestApi,
     Stage,
+    method_setting_key,
 )
+from gateway.observability import Telemetry
 from gateway.openapi import export_openapi, import_openapi
 from gateway.operations import (
     add_permission,
@@ -42,7 +44,6 @@ from gateway.operations import (
     delete_stage,
     install_teaching_functions,
     lambda_invocation_uri,
-    method_setting_key,
     promote_canary,
     put_gateway_response,
     put_integration,
@@ -95,6 +96,7 @@ __all__ = [
     "Response",
     "RestApi",
     "Stage",
+    "Telemetry",
     "ValidationError",
     "add_permission",
     "compile_deployment",

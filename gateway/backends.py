@@ -112,6 +112,8 @@ def _run(account: Account, behaviour: Behaviour, event: Any, proxy: bool) -> Lam
     if kind == "pets":
         status, body = _pets(account, behaviour.table or "Pets", _rest_view(event, proxy))
         return LambdaResult(payload=_proxy(status, body) if proxy else body)
+    if kind == "authorizer":
+        return _authorizer(behaviour, event if isinstance(event, dict) else {})
     if kind == "table":
         case = _pick_case(behaviour.cases, _rest_view(event, proxy))
         if case is None:
@@ -122,6 +124,62 @@ def _run(account: Account, behaviour: Behaviour, event: Any, proxy: bool) -> Lam
             return LambdaResult(error_message=str(case["error"]), error_type=case.get("errorType", "Error"))
         return LambdaResult(payload=case.get("response"))
     return LambdaResult(error_message=f"Unknown behaviour {kind}", error_type="Runtime.HandlerNotFound")
+
+
+def _authorizer(behaviour: Behaviour, event: dict[str, Any]) -> LambdaResult:
+    """A Lambda authorizer with a declared policy: the first case whose `when` matches decides.
+
+    when: {"token": "allow"} (TOKEN) or {"header.X": v, "query.q": v, "stage.var": v} (REQUEST); {} matches anything.
+    effect: Allow | Deny | Unauthorized (raises "Unauthorized": 401) | Error (raises: 500).
+    resource: "*" (the default: every method of the API) or "method" (only the method that was called,
+    the classic mistake once the policy is cached and reused for another method).
+    """
+    token = event.get("authorizationToken")
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    query = event.get("queryStringParameters") or {}
+    stage_vars = event.get("stageVariables") or {}
+    chosen = None
+    for case in behaviour.cases:
+        when = case.get("when") or {}
+        ok = True
+        for key, expected in when.items():
+            if key == "token":
+                ok = token == expected
+            elif key.startswith("header."):
+                ok = headers.get(key[7:].lower()) == expected
+            elif key.startswith("query."):
+                ok = query.get(key[6:]) == expected
+            elif key.startswith("stage."):
+                ok = stage_vars.get(key[6:]) == expected
+            if not ok:
+                break
+        if ok:
+            chosen = case
+            break
+    if chosen is None:
+        return LambdaResult(error_message="Unauthorized", error_type="Error")
+    effect = chosen.get("effect", "Allow")
+    if effect == "Unauthorized":
+        return LambdaResult(error_message="Unauthorized", error_type="Error")
+    if effect == "Error":
+        return LambdaResult(error_message=chosen.get("message", "authorizer crashed"), error_type="Error")
+    method_arn = event.get("methodArn", "")
+    if chosen.get("resource", "*") == "method":
+        resource = method_arn
+    else:
+        resource = method_arn.split("/", 1)[0] + "/*" if "/" in method_arn else "*"
+    output: dict[str, Any] = {
+        "principalId": chosen.get("principalId", "user"),
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+    }
+    if chosen.get("context"):
+        output["context"] = chosen["context"]
+    if chosen.get("usageIdentifierKey"):
+        output["usageIdentifierKey"] = chosen["usageIdentifierKey"]
+    return LambdaResult(payload=output)
 
 
 def _proxy(status: int, body: Any) -> dict[str, Any]:

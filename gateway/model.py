@@ -309,6 +309,11 @@ class DeploymentHistoryEntry(Shape):
     reason: str = "deploy"  # deploy | rollback | promote
 
 
+def method_setting_key(resource_path: str, http_method: str) -> str:
+    """AWS's key for one method's settings: the path with "/" as "~1", then the method ("~1pets/GET")."""
+    return f"{resource_path.replace('/', '~1')}/{http_method.upper()}"
+
+
 @dataclass
 class Stage(Shape):
     stageName: str = ""
@@ -329,8 +334,11 @@ class Stage(Shape):
 
     def setting_for(self, resource_path: str, method: str) -> MethodSetting:
         """The method's own settings, else the stage-wide `*/*`, else AWS's defaults."""
-        key = f"{resource_path.lstrip('/').replace('/', '~1')}/{method}"
-        return self.methodSettings.get(key) or self.methodSettings.get("*/*") or MethodSetting()
+        return (
+            self.methodSettings.get(method_setting_key(resource_path, method))
+            or self.methodSettings.get("*/*")
+            or MethodSetting()
+        )
 
 
 @dataclass
@@ -664,6 +672,7 @@ class Behaviour(Shape):
       hello      a greeting built from the query string `name`
       pets       a pets CRUD backed by the simulated DynamoDB table `table`
       table      answer from `cases`: the first whose `when` {path, method, query.x, header.x, body.x} matches
+      authorizer a Lambda authorizer with a declared policy in `cases` (see backends._authorizer)
     `durationMs` is how long it takes (simulated: a 35 s function times out at once in real time).
     """
 

@@ -407,10 +407,6 @@ def update_method_settings(stage: Stage, key: str, **fields: Any) -> MethodSetti
     return base
 
 
-def method_setting_key(resource_path: str, http_method: str) -> str:
-    return f"{resource_path.replace('/', '~1')}/{http_method.upper()}"
-
-
 def update_canary(stage: Stage, settings: CanarySettings) -> None:
     if not 0.0 <= settings.percentTraffic <= 100.0:
         raise ValidationError(Problem("canarySettings.percentTraffic", "must be between 0.0 and 100.0"))

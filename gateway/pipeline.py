@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from gateway import backends, lambda_proxy
+from gateway import authorizers, backends, caching, lambda_proxy, traffic, validation
 from gateway.backends import BackendError, HttpResult
 from gateway.errors import NotFoundError
 from gateway.model import (
@@ -166,6 +166,7 @@ class CompiledApi:
     models: dict[str, Model]
     validators: dict[str, Any]
     gateway_responses: dict[str, GatewayResponse]
+    authorizers: dict[str, Any]
     binary_media_types: list[str]
     api_key_source: str
     endpoint_type: str
@@ -199,6 +200,7 @@ def compile_deployment(api_id: str, deployment_id: str, snapshot: dict[str, Any]
         models=api.models,
         validators=api.requestValidators,
         gateway_responses=api.gatewayResponses,
+        authorizers=api.authorizers,
         binary_media_types=api.binaryMediaTypes,
         api_key_source=api.apiKeySource,
         endpoint_type=api.endpoint_type,
@@ -260,11 +262,20 @@ class Call:
         return f"arn:aws:execute-api:{self.account.region}:{self.account.accountId}:{self.request.api_id}/{self.request.stage}/{verb}/{path}"
 
 
-# Method request checks, in AWS's order. Part 2 appends resource policies, authorizers, API
-# keys and usage plans, throttling and request validation. A check returns a GatewayFailure
-# to stop the request, or None to let it go on.
+# Method request checks, in AWS's order: the resource policy, authentication (IAM, a Lambda
+# authorizer or Cognito), the API key and its usage plan (throttle, quota), the stage's
+# method throttling, the account throttling, then request validation. A check returns a
+# GatewayFailure to stop the request, or None to let it go on.
 MethodRequestCheck = Callable[[Call], GatewayFailure | None]
-METHOD_REQUEST_CHECKS: list[MethodRequestCheck] = []
+METHOD_REQUEST_CHECKS: list[MethodRequestCheck] = [
+    authorizers.check_resource_policy,
+    authorizers.check_iam,
+    authorizers.check_authorizer,
+    traffic.check_api_key,
+    traffic.check_stage_throttle,
+    traffic.check_account_throttle,
+    validation.check_request,
+]
 
 
 def invoke(
@@ -285,7 +296,10 @@ def invoke(
     response.is_canary = call.is_canary
     response.deployment_id = call.compiled.deployment_id if call.compiled else None
     response.resource_path = call.resource_path or None
-    response.integration_latency_ms = call.integration_ms
+    response.integration_latency_ms = call.integration_ms if response.cache != "hit" else 0.0
+    key = call.extra.get("api_key")
+    response.api_key_id = key.id if key else None
+    response.principal = call.extra.get("principal")
     response.latency_ms = call.clock_ms + OVERHEAD_MS
     response.headers.append(("x-amzn-RequestId", call.request_id))
     response.log = call.log
@@ -366,7 +380,14 @@ def _run(call: Call) -> Response:
         "HTTP": _http,
         "AWS": _aws,
     }[integration.type]
-    return handler(call, integration)
+    cached = caching.lookup(call)
+    if isinstance(cached, GatewayFailure):
+        raise Stop(cached)
+    if cached is not None:
+        return cached
+    response = handler(call, integration)
+    caching.remember(call, response)
+    return response
 
 
 # ---------------------------------------------------------------------------------------

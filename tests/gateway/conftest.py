@@ -65,3 +65,13 @@ def account():
 @pytest.fixture
 def api(account):
     return new_api(account)
+
+
+@pytest.fixture(autouse=True)
+def runtime(monkeypatch):
+    """A fresh runtime (token buckets, quotas, caches) for every test."""
+    from gateway import pipeline
+
+    fresh = pipeline.Runtime()
+    monkeypatch.setattr(pipeline, "DEFAULT_RUNTIME", fresh)
+    return fresh
