@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import secrets
 import types
 import typing
 from dataclasses import dataclass, field
@@ -758,13 +759,14 @@ class Account(Shape):
     accountThrottle: ThrottleSettings = field(
         default_factory=lambda: ThrottleSettings(burstLimit=5000, rateLimit=10000.0)
     )
-    counter: int = 0  # seeds generated ids, so ids are stable across save and load
+    counter: int = 0  # with the seed, generates ids: stable across save and load
+    idSeed: int = field(default_factory=lambda: secrets.randbelow(36**10))  # different accounts, different ids
 
     def next_id(self, length: int = 10) -> str:
-        """An id like AWS's (lowercase letters and digits), deterministic for this account."""
+        """An id like AWS's (lowercase letters and digits): unique to this account, stable once stored."""
         self.counter += 1
         alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-        n = self.counter * 2_654_435_761 % (36**length)
+        n = (self.counter * 2_654_435_761 + self.idSeed) % (36**length)
         chars = []
         for _ in range(length):
             n, digit = divmod(n, 36)

@@ -171,6 +171,7 @@ class CompiledApi:
     api_key_source: str
     endpoint_type: str
     policy: dict | None
+    snapshot: dict[str, Any] = field(default_factory=dict, repr=False)  # the source, held so its id stays unique
 
 
 _COMPILED: OrderedDict[tuple[str, str, int], CompiledApi] = OrderedDict()
@@ -181,7 +182,7 @@ def compile_deployment(api_id: str, deployment_id: str, snapshot: dict[str, Any]
     """Turn a deployment's frozen definition into what requests need (cached: deployments never change)."""
     key = (api_id, deployment_id, id(snapshot))
     cached = _COMPILED.get(key)
-    if cached is not None:
+    if cached is not None and cached.snapshot is snapshot:
         _COMPILED.move_to_end(key)
         return cached
     api = RestApi.from_dict(snapshot)
@@ -205,6 +206,7 @@ def compile_deployment(api_id: str, deployment_id: str, snapshot: dict[str, Any]
         api_key_source=api.apiKeySource,
         endpoint_type=api.endpoint_type,
         policy=policy,
+        snapshot=snapshot,
     )
     _COMPILED[key] = compiled
     if len(_COMPILED) > _COMPILED_MAX:
