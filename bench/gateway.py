@@ -3,8 +3,10 @@
     .venv/bin/python bench/gateway.py [--seconds 3]
 
 Measures a MOCK method with a response template, an AWS_PROXY echo Lambda, and a 4-level
-{param} route, each with 1 and with 10,000 resources defined. Targets on one core: MOCK +
-template >= 5,000/s, proxy echo >= 3,000/s, routing cost flat in the number of resources.
+{param} route, each with 1 and with 10,000 resources defined; then a method behind an API key,
+a usage plan and a stage-cache hit, and one behind a Lambda authorizer with a cached policy.
+Targets on one core: MOCK + template >= 5,000/s, proxy echo >= 3,000/s, routing cost flat in
+the number of resources, and the two protected methods within 2x of the plain MOCK figure.
 """
 
 from __future__ import annotations
@@ -71,6 +73,33 @@ def rate(account, api, path: str, seconds: float, query=(), headers=(), runtime=
     return count / (time.perf_counter() - start)
 
 
+def build_protected():
+    from gateway import authorizers, caching, traffic
+
+    account = gw.Account()
+    api = gw.create_rest_api(account, "protected", now=NOW)
+    template = {"application/json": '{"id": "$context.requestId", "who": "$context.authorizer.principalId"}'}
+    keyed = gw.create_resource_path(account, api, "/keyed")
+    gw.put_method(api, keyed.id, "GET", apiKeyRequired=True)
+    gw.put_integration(api, keyed.id, "GET", "MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    gw.put_integration_response(api, keyed.id, "GET", "200", responseTemplates=template)
+    fn = gw.create_function(account, "auth", {"kind": "authorizer", "cases": [{"when": {"token": "allow"}, "effect": "Allow"}]})
+    auth = authorizers.create_authorizer(account, api, "tokens", "TOKEN", function_arn=fn.arn, ttl=300)
+    guarded = gw.create_resource_path(account, api, "/guarded")
+    gw.put_method(api, guarded.id, "GET", authorization_type="CUSTOM", authorizerId=auth.id)
+    gw.put_integration(api, guarded.id, "GET", "MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    gw.put_integration_response(api, guarded.id, "GET", "200", responseTemplates=template)
+    gw.create_deployment(account, api, stage_name="dev", now=NOW)
+    caching.enable_stage_cache(api.stages["dev"], ttl=3600)
+    gw.update_method_settings(api.stages["dev"], gw.method_setting_key("/guarded", "GET"), cachingEnabled=False)
+    key = traffic.create_api_key(account, "bench", value="bench-api-key-value-000000001", enabled=True)
+    plan = traffic.create_usage_plan(account, "plan", throttle={"rateLimit": 100000, "burstLimit": 100000},
+                                     quota={"limit": 100_000_000, "period": "DAY"})
+    traffic.add_api_stage(account, plan.id, api.id, "dev")
+    traffic.create_usage_plan_key(account, plan.id, key.id)
+    return account, api, key
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -82,6 +111,12 @@ def main() -> None:
         print(f"MOCK + response template   {rate(account, api, '/mock', args.seconds, [('q', 'x')]):8.0f} req/s")
         print(f"AWS_PROXY echo Lambda      {rate(account, api, '/echo', args.seconds, [('q', 'x')]):8.0f} req/s")
         print(f"4-level {{param}} route      {rate(account, api, '/a/1/c/2', args.seconds):8.0f} req/s")
+    account, api, key = build_protected()
+    print("-- protected methods")
+    keyed = rate(account, api, "/keyed", args.seconds, headers=[("x-api-key", key.value)])
+    guarded = rate(account, api, "/guarded", args.seconds, headers=[("Authorization", "allow")])
+    print(f"API key + usage plan + cache hit {keyed:8.0f} req/s")
+    print(f"Lambda authorizer, cached policy {guarded:8.0f} req/s")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,12 @@ from gateway.model import (
     Resource,
     RestApi,
     Stage,
+    V2Api,
+    V2Authorizer,
+    V2Integration,
+    V2Route,
+    V2Stage,
+    WsConnection,
     method_setting_key,
 )
 from gateway.observability import Telemetry
@@ -58,7 +64,7 @@ from gateway.operations import (
 )
 from gateway.sdk import generate_sdk
 
-_LAZY = {"METHOD_REQUEST_CHECKS", "Request", "Response", "compile_deployment", "invoke"}
+_LAZY = {"METHOD_REQUEST_CHECKS", "Request", "Response", "Runtime", "compile_deployment", "invoke"}
 
 
 def __getattr__(name: str):
@@ -97,6 +103,12 @@ __all__ = [
     "RestApi",
     "Stage",
     "Telemetry",
+    "V2Api",
+    "V2Authorizer",
+    "V2Integration",
+    "V2Route",
+    "V2Stage",
+    "WsConnection",
     "ValidationError",
     "add_permission",
     "compile_deployment",

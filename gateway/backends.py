@@ -200,14 +200,15 @@ class RestView:
 
 def _rest_view(event: Any, proxy: bool) -> RestView:
     if proxy and isinstance(event, dict):
+        http = (event.get("requestContext") or {}).get("http") or {}  # payload format 2.0
         body = event.get("body")
         try:
             body = json.loads(body) if isinstance(body, str) and body else body
         except ValueError:
             pass
         return RestView(
-            method=event.get("httpMethod") or "GET",
-            path=event.get("path") or "/",
+            method=event.get("httpMethod") or http.get("method") or "GET",
+            path=event.get("path") or event.get("rawPath") or "/",
             query=event.get("queryStringParameters") or {},
             headers=event.get("headers") or {},
             body=body,
