@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "studyapp",
     "notes",
     "quizzes",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,9 @@ NOTES_TAXONOMY_FILE = BASE_DIR / "notes" / "taxonomy.yaml"
 QUIZ_BANK_DIR = BASE_DIR / "quizzes" / "bank"
 EXAM_QUESTIONS = int(os.environ.get("STUDYAPP_EXAM_QUESTIONS", 65))
 EXAM_MINUTES = int(os.environ.get("STUDYAPP_EXAM_MINUTES", 130))
+
+# The simulated gateway answers payloads up to its own 10 MB limit (larger ones get its 413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024 + 1
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),
     path("admin/", admin.site.urls),
+    path("", include("sandbox.urls")),
     path("", include("quizzes.urls")),
     path("", include("notes.urls")),
 ]

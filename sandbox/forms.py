@@ -1,0 +1,169 @@
+"""Forms of the core console: APIs, resources, the method's four editors, deploy, test."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+
+ENDPOINT_TYPES = [("REGIONAL", "Regional"), ("EDGE", "Edge-optimized"), ("PRIVATE", "Private")]
+METHODS = [(m, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")]
+INTEGRATION_TYPES = [
+    ("MOCK", "Mock (no backend)"),
+    ("AWS_PROXY", "Lambda proxy (AWS_PROXY)"),
+    ("AWS", "Lambda or AWS service, with mapping (AWS)"),
+    ("HTTP_PROXY", "HTTP proxy (HTTP_PROXY)"),
+    ("HTTP", "HTTP, with mapping (HTTP)"),
+]
+
+
+def json_object(text: str, label: str) -> dict:
+    """A JSON object typed in a textarea (e.g. request parameters); empty means {}."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise forms.ValidationError(f"{label} must be a JSON object: {exc}") from None
+    if not isinstance(value, dict):
+        raise forms.ValidationError(f'{label} must be a JSON object like {{"key": "value"}}')
+    return value
+
+
+class CreateApiForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("REST", "REST API"), ("HTTP", "HTTP API"), ("WEBSOCKET", "WebSocket API")], initial="REST"
+    )
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(max_length=300, required=False)
+    endpoint_type = forms.ChoiceField(
+        choices=ENDPOINT_TYPES, initial="REGIONAL", required=False, help_text="REST APIs only."
+    )
+
+
+class ResourceForm(forms.Form):
+    parent = forms.CharField(widget=forms.HiddenInput)
+    path_part = forms.CharField(max_length=128, help_text="A name, {param} or {proxy+}.")
+
+
+class MethodRequestForm(forms.Form):
+    resource = forms.CharField(widget=forms.HiddenInput)
+    http_method = forms.ChoiceField(choices=METHODS)
+    authorization_type = forms.ChoiceField(
+        choices=[
+            ("NONE", "None"),
+            ("AWS_IAM", "AWS IAM"),
+            ("CUSTOM", "Lambda authorizer"),
+            ("COGNITO_USER_POOLS", "Cognito"),
+        ]
+    )
+    authorizer_id = forms.CharField(required=False, help_text="For a Lambda or Cognito authorizer.")
+    api_key_required = forms.BooleanField(required=False, label="API key required")
+    request_validator_id = forms.CharField(required=False)
+    request_parameters = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text='JSON: {"method.request.querystring.type": true} (true = required).',
+    )
+
+    def clean_request_parameters(self):
+        value = json_object(self.cleaned_data["request_parameters"], "Request parameters")
+        if not all(isinstance(v, bool) for v in value.values()):
+            raise forms.ValidationError("Each request parameter maps to true (required) or false.")
+        return value
+
+
+class IntegrationForm(forms.Form):
+    resource = forms.CharField(widget=forms.HiddenInput)
+    http_method = forms.CharField(widget=forms.HiddenInput)
+    type = forms.ChoiceField(choices=INTEGRATION_TYPES)
+    uri = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="Lambda: a function ARN (stage variables allowed: ...:function:fn:${stageVariables.alias}); HTTP: a URL.",
+    )
+    integration_http_method = forms.ChoiceField(choices=[("", "—")] + METHODS[:-2], required=False)
+    passthrough = forms.ChoiceField(choices=[(v, v) for v in ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")])
+    timeout = forms.IntegerField(min_value=50, max_value=29000, initial=29000, label="Timeout (ms)")
+    request_template = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="VTL for application/json (empty: none)."
+    )
+    request_parameters = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text='JSON: {"integration.request.querystring.kind": "method.request.querystring.type"}',
+    )
+    cache_key_parameters = forms.CharField(required=False, help_text="Comma separated: method.request.querystring.type")
+
+    def clean_request_parameters(self):
+        return json_object(self.cleaned_data["request_parameters"], "Request parameters")
+
+
+class IntegrationResponseForm(forms.Form):
+    resource = forms.CharField(widget=forms.HiddenInput)
+    http_method = forms.CharField(widget=forms.HiddenInput)
+    status_code = forms.RegexField(
+        regex=r"^[1-5]\d\d$", max_length=3, error_messages={"invalid": "A status code like 200 or 404."}
+    )
+    selection_pattern = forms.CharField(
+        required=False, help_text="Regex on the backend status or the Lambda errorMessage; empty = default."
+    )
+    response_template = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    response_parameters = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text='JSON: {"method.response.header.X-Id": "integration.response.header.X-Id"}',
+    )
+    delete = forms.BooleanField(required=False)
+
+    def clean_response_parameters(self):
+        return json_object(self.cleaned_data["response_parameters"], "Response parameters")
+
+
+class DeployForm(forms.Form):
+    stage = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{1,128}$", max_length=128, error_messages={"invalid": "Letters, digits, - and _ only."}
+    )
+    description = forms.CharField(required=False, max_length=200)
+
+
+class TestForm(forms.Form):
+    target = forms.CharField(initial="__working__", help_text="A stage, or the working copy (like the console's Test).")
+    method = forms.ChoiceField(choices=METHODS[:-1])
+    path = forms.CharField(initial="/", max_length=1000)
+    query = forms.CharField(required=False, help_text="a=1&b=2")
+    headers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One per line: Name: value"
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    api_key = forms.CharField(required=False, label="Use API key", help_text="Sent as x-api-key.")
+    iam_user = forms.CharField(
+        required=False, label="Sign as IAM user", help_text="A user of your sandbox with an access key."
+    )
+    bearer = forms.CharField(required=False, label="Use token", help_text="A Cognito token (sent in Authorization).")
+    source_ip = forms.GenericIPAddressField(required=False, initial="203.0.113.10")
+
+    def clean_path(self):
+        path = self.cleaned_data["path"].strip()
+        return path if path.startswith("/") else "/" + path
+
+    def header_pairs(self) -> list[tuple[str, str]]:
+        pairs = []
+        for line in self.cleaned_data.get("headers", "").splitlines():
+            if ":" in line:
+                name, _, value = line.partition(":")
+                if name.strip():
+                    pairs.append((name.strip(), value.strip()))
+        return pairs
+
+    def clean_headers(self):
+        for line in self.cleaned_data["headers"].splitlines():
+            if line.strip() and ":" not in line:
+                raise forms.ValidationError(f"“{line.strip()}” is not a header: write Name: value")
+        return self.cleaned_data["headers"]
+
+
+class PreviewForm(forms.Form):
+    template = forms.CharField(widget=forms.Textarea, required=False, max_length=65536)
+    body = forms.CharField(widget=forms.Textarea, required=False, initial='{"name": "Ada", "items": [1, 2]}')
+    query = forms.CharField(required=False, initial="type=dog")
