@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
 from threading import Lock
@@ -14,9 +15,10 @@ from django.utils import timezone
 
 import gateway as gw
 
-# Per process: (sandbox id, revision) -> Account, so that /gw/ requests do not rebuild the
-# model (and recompile deployments) from the database on every call.
-_LOADED: OrderedDict[tuple[int, int], gw.Account] = OrderedDict()
+# Per process: the stored state's generation -> Account, so that /gw/ requests do not rebuild
+# the model (and recompile deployments) from the database on every call. A generation is a
+# fresh random token on every save, so a cached Account is never one of another state.
+_LOADED: OrderedDict[uuid.UUID, gw.Account] = OrderedDict()
 _LOADED_LOCK = Lock()
 _LOADED_MAX = 64
 DATA_SECTIONS = ("dynamodbTables", "sqsQueues", "stepFunctionsExecutions", "kinesisStreams", "wsConnections")
@@ -30,6 +32,7 @@ class SandboxAccount(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandbox")
     state = models.JSONField(default=dict)
     revision = models.PositiveIntegerField(default=0)
+    generation = models.UUIDField(default=uuid.uuid4)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -39,7 +42,7 @@ class SandboxAccount(models.Model):
 
     def account(self) -> gw.Account:
         """The engine's Account for this revision (cached per process; do not mutate it: use `editing`)."""
-        key = (self.pk, self.revision)
+        key = self.generation
         with _LOADED_LOCK:
             cached = _LOADED.get(key)
             if cached is not None:
@@ -57,7 +60,8 @@ class SandboxAccount(models.Model):
         sandbox, created = cls.objects.get_or_create(user=user)
         if created or not sandbox.state:
             sandbox.state = new_account().to_dict()
-            sandbox.save(update_fields=["state", "updated_at"])
+            sandbox.generation = uuid.uuid4()
+            sandbox.save(update_fields=["state", "generation", "updated_at"])
         return sandbox
 
     # -- changing ----------------------------------------------------------------------
@@ -81,7 +85,8 @@ class SandboxAccount(models.Model):
     def store(self, account: gw.Account) -> None:
         self.state = account.to_dict()
         self.revision += 1
-        self.save(update_fields=["state", "revision", "updated_at"])
+        self.generation = uuid.uuid4()
+        self.save(update_fields=["state", "revision", "generation", "updated_at"])
         ApiOwner.sync(self, account)
 
     def store_data(self, account: gw.Account, before: str) -> None:
@@ -99,7 +104,8 @@ class SandboxAccount(models.Model):
                 setattr(fresh, section, getattr(account, section))
             sandbox.state = fresh.to_dict()
             sandbox.revision += 1
-            sandbox.save(update_fields=["state", "revision", "updated_at"])
+            sandbox.generation = uuid.uuid4()
+            sandbox.save(update_fields=["state", "revision", "generation", "updated_at"])
 
 
 def data_digest(account: gw.Account) -> str:

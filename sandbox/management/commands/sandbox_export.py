@@ -18,11 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("api_id")
         parser.add_argument("--user", required=True)
         parser.add_argument("--format", choices=["json", "yaml"], default="yaml")
-        parser.add_argument("--version", choices=["oas30", "swagger"], default="oas30")
+        parser.add_argument("--spec", choices=["oas30", "swagger"], default="oas30", help="OpenAPI 3.0 or Swagger 2.0")
         parser.add_argument("--stage")
         parser.add_argument("--output", help="a file (default: standard output)")
 
-    def handle(self, *args, api_id, user, format, version, stage, output, **options):  # noqa: A002
+    def handle(self, *args, api_id, user, format, spec, stage, output, **options):  # noqa: A002
         learner = get_user_model().objects.filter(username=user).first()
         if learner is None:
             raise CommandError(f"No user named {user}")
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         stage_obj = api.stages.get(stage) if stage else None
         if stage and stage_obj is None:
             raise CommandError(f"API {api_id} has no stage {stage}")
-        text = gw.export_openapi(api, version=version, stage=stage_obj, fmt=format)
+        text = gw.export_openapi(api, version=spec, stage=stage_obj, fmt=format)
         if output:
             Path(output).write_text(text, encoding="utf-8")
             self.stdout.write(f"Wrote {output}")
