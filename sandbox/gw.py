@@ -8,16 +8,20 @@ invocation changed (tables, queues) is merged back into the stored sandbox.
 
 from __future__ import annotations
 
+import json
 import random
 import time
+import uuid
+from dataclasses import dataclass
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 import gateway as gw
 from gateway import v2
 from gateway.pipeline import MAX_PAYLOAD_BYTES, Request
-from sandbox.models import ApiOwner, data_digest
+from sandbox.models import ApiOwner, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer"}
@@ -34,61 +38,107 @@ def request_headers(request: HttpRequest) -> list[tuple[str, str]]:
     return headers
 
 
-def _json(status: int, message: str, error_type: str | None = None) -> HttpResponse:
-    response = HttpResponse(f'{{"message":"{message}"}}', status=status, content_type="application/json")
-    if error_type:
-        response["x-amzn-ErrorType"] = error_type
-    return response
+@dataclass
+class Call:
+    """One HTTP request to /gw/, whatever server delivered it."""
+
+    method: str
+    api_id: str
+    stage: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: list[tuple[str, str]]
+    body: bytes
+    remote_addr: str
+    content_length: int
 
 
-def to_http(result: gw.Response) -> HttpResponse:
-    response = HttpResponse(result.body, status=result.status)
-    del response["Content-Type"]
-    for name, value in result.headers:
-        if name.lower() not in HOP_BY_HOP:
-            response[name] = value  # a repeated header keeps the last value (Django's headers are a mapping)
-    if "Content-Type" not in response:
-        response["Content-Type"] = "application/json"
-    return response
+def handle(call: Call) -> tuple[int, list[tuple[str, str]], bytes | str]:
+    """The public endpoint's logic: (status, headers, body)."""
+    owner = _owner(call.api_id)
+    if owner is None:
+        return _error(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
+    kind, sandbox_id, generation = owner
+    if call.content_length > MAX_PAYLOAD_BYTES:
+        return _error(
+            413, f"Request Too Long: the payload limit is 10 MB ({MAX_PAYLOAD_BYTES} bytes)", "RequestTooLargeException"
+        )
+    account = SandboxAccount.cached(sandbox_id, generation)
+    before = data_digest(account) if kind != "REST" or _touches_data(account, call.api_id) else None
+    vpce = next((v for k, v in call.headers if k.lower() == "x-sandbox-vpce-id"), None)
+    gw_request = Request(
+        api_id=call.api_id,
+        stage=call.stage,
+        method=call.method,
+        path="/" + call.path,
+        query=call.query,
+        headers=call.headers,
+        body=call.body,
+        source_ip=call.remote_addr,
+        time=time.time(),
+        vpce_id=vpce,
+    )
+    if kind == "REST":
+        result = gw.invoke(account, gw_request, rng=_RNG, runtime=RUNTIME)
+    elif kind == "HTTP":
+        result = v2.invoke_http_api(account, gw_request, rng=_RNG, runtime=RUNTIME)
+    else:
+        return _error(400, "This is a WebSocket API: connect to it from the sandbox's WebSocket console")
+    if before is not None:
+        SandboxAccount.objects.get(pk=sandbox_id).store_data(account, before)
+    headers = [(k, v) for k, v in result.headers if k.lower() not in HOP_BY_HOP]
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    return result.status, headers, result.body
+
+
+OWNER_SQL = (  # table names from the models; the id is a bound parameter
+    f"SELECT o.kind, o.sandbox_id, s.generation FROM {ApiOwner._meta.db_table} o "
+    f"JOIN {SandboxAccount._meta.db_table} s ON s.id = o.sandbox_id WHERE o.api_id = %s"
+)
+
+
+def _owner(api_id: str) -> tuple[str, int, uuid.UUID] | None:
+    """Who serves this API, and the generation of their stored state: only that, not the state
+    itself (the Account comes from this process's cache). One indexed query on the hot path."""
+    with connection.cursor() as cursor:
+        cursor.execute(OWNER_SQL, [api_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    generation = row[2] if isinstance(row[2], uuid.UUID) else uuid.UUID(str(row[2]))
+    return row[0], row[1], generation
+
+
+def _error(status: int, message: str, error_type: str | None = None) -> tuple[int, list[tuple[str, str]], str]:
+    headers = [("Content-Type", "application/json")] + ([("x-amzn-ErrorType", error_type)] if error_type else [])
+    return status, headers, json.dumps({"message": message}, separators=(",", ":"))
 
 
 @csrf_exempt
 def invoke(request: HttpRequest, api_id: str, stage: str, path: str = "") -> HttpResponse:
-    owner = ApiOwner.objects.select_related("sandbox").filter(api_id=api_id).first()
-    if owner is None:
-        return _json(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
+    """The Django view (tests, and any server that bypasses the WSGI fast path)."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > MAX_PAYLOAD_BYTES:
-        return _json(
-            413, f"Request Too Long: the payload limit is 10 MB ({MAX_PAYLOAD_BYTES} bytes)", "RequestTooLargeException"
-        )
-    sandbox = owner.sandbox
-    account = sandbox.account()
-    before = data_digest(account) if owner.kind != "REST" or _touches_data(account, api_id) else None
-    gw_request = Request(
+    call = Call(
+        method=request.method or "GET",
         api_id=api_id,
         stage=stage,
-        method=request.method or "GET",
-        path="/" + path,
+        path=path,
         query=[(k, v) for k in request.GET for v in request.GET.getlist(k)],
         headers=request_headers(request),
-        body=request.body,
-        source_ip=request.META.get("REMOTE_ADDR", "127.0.0.1"),
-        time=time.time(),
-        vpce_id=request.headers.get("X-Sandbox-Vpce-Id"),
+        body=b"" if length > MAX_PAYLOAD_BYTES else request.body,
+        remote_addr=request.META.get("REMOTE_ADDR", "127.0.0.1"),
+        content_length=length,
     )
-    if owner.kind == "REST":
-        result = gw.invoke(account, gw_request, rng=_RNG, runtime=RUNTIME)
-    elif owner.kind == "HTTP":
-        result = v2.invoke_http_api(account, gw_request, rng=_RNG, runtime=RUNTIME)
-    else:
-        return _json(400, "This is a WebSocket API: connect to it from the sandbox's WebSocket console")
-    if before is not None:
-        sandbox.store_data(account, before)
-    return to_http(result)
+    status, headers, body = handle(call)
+    response = HttpResponse(body, status=status)
+    del response["Content-Type"]
+    for name, value in headers:
+        response[name] = value  # a repeated header keeps the last value (Django's headers are a mapping)
+    return response
 
 
 def _touches_data(account: gw.Account, api_id: str) -> bool:

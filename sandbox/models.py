@@ -42,13 +42,20 @@ class SandboxAccount(models.Model):
 
     def account(self) -> gw.Account:
         """The engine's Account for this revision (cached per process; do not mutate it: use `editing`)."""
-        key = self.generation
+        return self.cached(self.pk, self.generation, self.state)
+
+    @classmethod
+    def cached(cls, pk: int, generation: uuid.UUID, state: dict | None = None) -> gw.Account:
+        """The Account of a stored generation, read from the database only when this process lacks it."""
+        key = generation
         with _LOADED_LOCK:
             cached = _LOADED.get(key)
             if cached is not None:
                 _LOADED.move_to_end(key)
                 return cached
-        account = gw.Account.from_dict(self.state) if self.state else new_account()
+        if state is None:
+            state = cls.objects.filter(pk=pk).values_list("state", flat=True).first()
+        account = gw.Account.from_dict(state) if state else new_account()
         with _LOADED_LOCK:
             _LOADED[key] = account
             while len(_LOADED) > _LOADED_MAX:

@@ -323,3 +323,23 @@ def test_sandbox_import_of_a_bad_document_lists_its_problems(learner, tmp_path):
     with pytest.raises(CommandError, match="/paths"):
         call_command("sandbox_import", str(spec), user="ada")
     assert account_of(learner).restApis == {}
+
+
+def test_shared_store_leases_never_let_more_through_than_the_bucket(db):
+    from sandbox.store import SqlStore
+
+    first, second = SqlStore(), SqlStore()  # two server processes
+    granted = 0
+    for i in range(2000):
+        store = first if i % 2 else second
+        granted += store.take("bucket:test", 100.0, 500, 1000.0 + i * 0.001)  # 2 s at 1,000 requests a second
+    assert granted <= 500 + 100 * 2.0 + 1
+    assert granted >= 500  # the burst does get through
+
+
+def test_shared_store_small_buckets_are_exact(db):
+    from sandbox.store import SqlStore
+
+    store = SqlStore()
+    assert [store.take("bucket:small", 1.0, 2, 5.0) for _ in range(3)] == [True, True, False]
+    assert store.take("bucket:small", 1.0, 2, 6.0) is True
