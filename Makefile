@@ -25,6 +25,7 @@ setup: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ingest_notes
 	$(BIN)/python manage.py load_questions
+	$(BIN)/python manage.py load_labs
 	$(BIN)/python manage.py setup_demo --url http://$(HOST):$(PORT)
 
 run: setup

@@ -16,5 +16,9 @@ urlpatterns = [
     path("apis/<str:api_id>/test/", views.test_invoke, name="test"),
     path("apis/<str:api_id>/preview/", views.template_preview, name="preview"),
     path("apis/<str:api_id>/delete/", views.delete_api, name="delete_api"),
+    path("apis/<str:api_id>/settings/", views.api_settings, name="api_settings"),
+    path("apis/<str:api_id>/cors/", views.enable_cors, name="enable_cors"),
+    path("", include("sandbox.ops_urls")),
+    path("", include("sandbox.labs_urls")),
     # more consoles: each helper module adds one include line above this comment
 ]

@@ -6,6 +6,8 @@ import json
 
 from django import forms
 
+import gateway as gw
+
 ENDPOINT_TYPES = [("REGIONAL", "Regional"), ("EDGE", "Edge-optimized"), ("PRIVATE", "Private")]
 METHODS = [(m, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")]
 INTEGRATION_TYPES = [
@@ -167,3 +169,42 @@ class PreviewForm(forms.Form):
     template = forms.CharField(widget=forms.Textarea, required=False, max_length=65536)
     body = forms.CharField(widget=forms.Textarea, required=False, initial='{"name": "Ada", "items": [1, 2]}')
     query = forms.CharField(required=False, initial="type=dog")
+
+
+class ApiSettingsForm(forms.Form):
+    endpoint_type = forms.ChoiceField(choices=ENDPOINT_TYPES)
+    api_key_source = forms.ChoiceField(
+        choices=[("HEADER", "HEADER (x-api-key)"), ("AUTHORIZER", "AUTHORIZER (usageIdentifierKey)")]
+    )
+    binary_media_types = forms.CharField(
+        required=False, help_text="Comma separated, e.g. image/png, application/octet-stream"
+    )
+    policy = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        label="Resource policy (JSON)",
+        help_text='e.g. allow only 203.0.113.0/24: a Deny with "NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}',
+    )
+
+    def clean_policy(self):
+        text = self.cleaned_data["policy"].strip()
+        if not text:
+            return None
+        from gateway import iam
+
+        try:
+            iam.parse_policy(text, kind="resource")
+        except gw.ValidationError as exc:
+            raise forms.ValidationError([str(p) for p in exc.problems]) from None
+        return text
+
+
+class CorsForm(forms.Form):
+    resource = forms.CharField(widget=forms.HiddenInput)
+    origins = forms.CharField(initial="*", help_text="* or origins separated by commas: https://app.example.com")
+    headers = forms.CharField(
+        required=False, initial="Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
+    )
+    gateway_responses = forms.BooleanField(
+        required=False, initial=True, label="Also on DEFAULT_4XX and DEFAULT_5XX responses"
+    )

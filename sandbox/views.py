@@ -19,6 +19,8 @@ from gateway import sigv4, v2
 from gateway.pipeline import Request, Runtime
 from gateway.vtl import Limits, TemplateError, TemplateInput, render_with_overrides
 from sandbox.forms import (
+    ApiSettingsForm,
+    CorsForm,
     CreateApiForm,
     DeployForm,
     IntegrationForm,
@@ -251,6 +253,15 @@ def _api_context(request: HttpRequest, account: gw.Account, api: gw.RestApi, **e
             }
         ),
         "preview_form": PreviewForm(initial={"template": initial_integration.get("request_template", "")}),
+        "settings_form": ApiSettingsForm(
+            initial={
+                "endpoint_type": api.endpoint_type,
+                "api_key_source": api.apiKeySource,
+                "binary_media_types": ", ".join(api.binaryMediaTypes),
+                "policy": api.policy or "",
+            }
+        ),
+        "cors_form": CorsForm(initial={"resource": resource.id}),
         "functions": sorted(account.functions.values(), key=lambda f: f.name),
         "authorizers": sorted(api.authorizers.values(), key=lambda a: a.name),
         "validators": sorted(api.requestValidators.values(), key=lambda v: v.name),
@@ -444,6 +455,59 @@ def deploy(request: HttpRequest, api_id: str) -> HttpResponse:
             for problem in _problems(exc):
                 form.add_error(None, problem)
     return _rerender(request, api_id, deploy_form=form)
+
+
+@login_required
+@require_POST
+def api_settings(request: HttpRequest, api_id: str) -> HttpResponse:
+    """Endpoint type, API key source, binary media types and the resource policy."""
+    form = ApiSettingsForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with SandboxAccount.editing(request.user) as account:
+                api = _rest_api(account, api_id)
+                api.endpointConfiguration = {"types": [data["endpoint_type"]]}
+                api.apiKeySource = data["api_key_source"]
+                api.binaryMediaTypes = [t.strip() for t in data["binary_media_types"].split(",") if t.strip()]
+                api.policy = data["policy"]
+                api.validate()
+            messages.success(request, "API settings saved. A resource policy takes effect when you deploy.")
+            return _back(api_id, anchor="settings")
+        except ENGINE_ERRORS as exc:
+            for problem in _problems(exc):
+                form.add_error(None, problem)
+    return _rerender(request, api_id, settings_form=form)
+
+
+@login_required
+@require_POST
+def enable_cors(request: HttpRequest, api_id: str) -> HttpResponse:
+    """What the console's "Enable CORS" does on one resource."""
+    from gateway import cors
+
+    form = CorsForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        origins = [o.strip() for o in data["origins"].split(",") if o.strip()] or ["*"]
+        headers = [h.strip() for h in data["headers"].split(",") if h.strip()] or None
+        try:
+            with SandboxAccount.editing(request.user) as account:
+                api = _rest_api(account, api_id)
+                cors.enable_cors(
+                    account,
+                    api,
+                    data["resource"],
+                    origins=origins,
+                    headers=headers,
+                    gateway_responses=data["gateway_responses"],
+                )
+            messages.success(request, "CORS enabled: an OPTIONS method answers the preflight. Deploy to make it live.")
+            return _back(api_id, data["resource"], "OPTIONS")
+        except ENGINE_ERRORS as exc:
+            for problem in _problems(exc):
+                form.add_error(None, problem)
+    return _rerender(request, api_id, cors_form=form)
 
 
 # ---------------------------------------------------------------------------------------

@@ -343,3 +343,45 @@ def test_shared_store_small_buckets_are_exact(db):
     store = SqlStore()
     assert [store.take("bucket:small", 1.0, 2, 5.0) for _ in range(3)] == [True, True, False]
     assert store.take("bucket:small", 1.0, 2, 6.0) is True
+
+
+def test_resource_policy_editor_validates_and_saves(client_ada, learner):
+    api_id = make_api(learner)
+    bad = client_ada.post(
+        f"/sandbox/apis/{api_id}/settings/",
+        {"endpoint_type": "REGIONAL", "api_key_source": "HEADER", "policy": '{"Statement": [{"Effect": "Maybe"}]}'},
+    )
+    assert bad.status_code == 422 and "Effect" in bad.content.decode()
+    policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+            ],
+        }
+    )
+    ok = client_ada.post(
+        f"/sandbox/apis/{api_id}/settings/", {"endpoint_type": "PRIVATE", "api_key_source": "HEADER", "policy": policy}
+    )
+    assert ok.status_code == 302
+    api = account_of(learner).restApis[api_id]
+    assert api.endpoint_type == "PRIVATE" and json.loads(api.policy)["Statement"][0]["Effect"] == "Allow"
+
+
+def test_enable_cors_action_adds_the_options_method(client_ada, learner):
+    client_ada.post("/sandbox/example/")
+    api_id = next(iter(account_of(learner).restApis))
+    resource = account_of(learner).restApis[api_id].resource_by_path("/pets")
+    response = client_ada.post(
+        f"/sandbox/apis/{api_id}/cors/",
+        {
+            "resource": resource.id,
+            "origins": "https://app.example.com",
+            "headers": "Content-Type",
+            "gateway_responses": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert "OPTIONS" in account_of(learner).restApis[api_id].resource_by_path("/pets").resourceMethods
+    bad = client_ada.post(f"/sandbox/apis/{api_id}/cors/", {"resource": resource.id, "origins": "not-an-origin"})
+    assert bad.status_code == 422
