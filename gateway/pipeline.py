@@ -35,6 +35,7 @@ from gateway.model import (
     RestApi,
     Stage,
 )
+from gateway.recording import LogLine, Recorder, TraceStep, identity
 from gateway.responses import (
     DEFAULT_TEMPLATE,
     GatewayFailure,
@@ -86,21 +87,6 @@ class Request:
     @property
     def body_text(self) -> str:
         return self.body.decode("utf-8", "replace") if isinstance(self.body, bytes) else self.body
-
-
-@dataclass
-class LogLine:
-    at_ms: float  # simulated milliseconds since the request arrived
-    level: str  # INFO | ERROR
-    message: str
-
-
-@dataclass
-class TraceStep:
-    name: str  # "method request", "integration request", "integration", "integration response", "method response"
-    status: str  # ok | failed | skipped
-    duration_ms: float
-    detail: str = ""
 
 
 @dataclass
@@ -224,7 +210,7 @@ class Stop(Exception):  # noqa: N818 (control flow, not an error)
 
 
 @dataclass
-class Call:
+class Call(Recorder):
     account: Account
     request: Request
     rng: random.Random
@@ -245,16 +231,6 @@ class Call:
     trace: list[TraceStep] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # part 2 keeps its state here (key, usage plan...)
-
-    def info(self, message: str) -> None:
-        self.log.append(LogLine(self.clock_ms, "INFO", message))
-
-    def error(self, message: str) -> None:
-        self.log.append(LogLine(self.clock_ms, "ERROR", message))
-
-    def step(self, name: str, status: str, duration: float = 0.0, detail: str = "") -> None:
-        self.trace.append(TraceStep(name, status, duration, detail))
-        self.clock_ms += duration
 
     @property
     def source_arn(self) -> str:
@@ -407,23 +383,9 @@ def _context(call: Call) -> dict[str, Any]:
         "domainPrefix": request.api_id,
         "extendedRequestId": call.request_id.replace("-", "")[:16] + "=",
         "httpMethod": request.method.upper(),
-        "identity": {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
-            "cognitoAuthenticationProvider": None,
-            "cognitoAuthenticationType": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "principalOrgId": None,
-            "sourceIp": request.source_ip,
-            "user": None,
-            "userAgent": request.header("User-Agent") or "",
-            "userArn": None,
-            "apiKey": None,
-            "apiKeyId": None,
-            "vpceId": request.vpce_id,
-        },
+        "identity": identity(
+            request.source_ip, request.header("User-Agent") or "", apiKey=None, apiKeyId=None, vpceId=request.vpce_id
+        ),
         "path": f"/{request.stage}{request.path}",
         "protocol": request.protocol,
         "requestId": call.request_id,

@@ -70,7 +70,8 @@ from gateway.model import (
     V2Stage,
     WsConnection,
 )
-from gateway.pipeline import DEFAULT_RUNTIME, LogLine, Request, Response, Runtime, TraceStep
+from gateway.pipeline import DEFAULT_RUNTIME, Request, Response, Runtime
+from gateway.recording import LogLine, Recorder, TraceStep, identity
 
 HTTP_ROUTE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 WS_RESERVED_ROUTES = ("$connect", "$disconnect", "$default")
@@ -865,7 +866,7 @@ class _Stop(Exception):  # noqa: N818 (control flow)
 
 
 @dataclass
-class _HttpCall:
+class _HttpCall(Recorder):
     account: Account
     request: Request
     rng: random.Random
@@ -886,16 +887,6 @@ class _HttpCall:
     integration_ms: float = 0.0
     log: list[LogLine] = field(default_factory=list)
     trace: list[TraceStep] = field(default_factory=list)
-
-    def info(self, message: str) -> None:
-        self.log.append(LogLine(self.clock_ms, "INFO", message))
-
-    def error(self, message: str) -> None:
-        self.log.append(LogLine(self.clock_ms, "ERROR", message))
-
-    def step(self, name: str, status: str, duration: float = 0.0, detail: str = "") -> None:
-        self.trace.append(TraceStep(name, status, duration, detail))
-        self.clock_ms += duration
 
     @property
     def method(self) -> str:
@@ -1479,20 +1470,7 @@ def _event_v1(call: _HttpCall) -> dict[str, Any]:
         "domainPrefix": call.api_id,
         "extendedRequestId": call.request_id,
         "httpMethod": call.method,
-        "identity": {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
-            "cognitoAuthenticationProvider": None,
-            "cognitoAuthenticationType": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "principalOrgId": None,
-            "sourceIp": request.source_ip,
-            "user": None,
-            "userAgent": request.header("User-Agent") or "",
-            "userArn": None,
-        },
+        "identity": identity(request.source_ip, request.header("User-Agent") or ""),
         "path": call.raw_path,
         "protocol": request.protocol,
         "requestId": call.request_id,
@@ -1708,7 +1686,7 @@ class WsResult:
 
 
 @dataclass
-class _WsCall:
+class _WsCall(Recorder):
     account: Account
     api: V2Api
     compiled: CompiledV2
@@ -1720,16 +1698,6 @@ class _WsCall:
     clock_ms: float = 0.0
     log: list[LogLine] = field(default_factory=list)
     trace: list[TraceStep] = field(default_factory=list)
-
-    def info(self, message: str) -> None:
-        self.log.append(LogLine(self.clock_ms, "INFO", message))
-
-    def error(self, message: str) -> None:
-        self.log.append(LogLine(self.clock_ms, "ERROR", message))
-
-    def step(self, name: str, status: str, duration: float = 0.0, detail: str = "") -> None:
-        self.trace.append(TraceStep(name, status, duration, detail))
-        self.clock_ms += duration
 
     def result(self, status: int, **fields: Any) -> WsResult:
         return WsResult(
