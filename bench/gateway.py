@@ -83,7 +83,9 @@ def build_protected():
     gw.put_method(api, keyed.id, "GET", apiKeyRequired=True)
     gw.put_integration(api, keyed.id, "GET", "MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
     gw.put_integration_response(api, keyed.id, "GET", "200", responseTemplates=template)
-    fn = gw.create_function(account, "auth", {"kind": "authorizer", "cases": [{"when": {"token": "allow"}, "effect": "Allow"}]})
+    fn = gw.create_function(
+        account, "auth", {"kind": "authorizer", "cases": [{"when": {"token": "allow"}, "effect": "Allow"}]}
+    )
     auth = authorizers.create_authorizer(account, api, "tokens", "TOKEN", function_arn=fn.arn, ttl=300)
     guarded = gw.create_resource_path(account, api, "/guarded")
     gw.put_method(api, guarded.id, "GET", authorization_type="CUSTOM", authorizerId=auth.id)
@@ -93,8 +95,12 @@ def build_protected():
     caching.enable_stage_cache(api.stages["dev"], ttl=3600)
     gw.update_method_settings(api.stages["dev"], gw.method_setting_key("/guarded", "GET"), cachingEnabled=False)
     key = traffic.create_api_key(account, "bench", value="bench-api-key-value-000000001", enabled=True)
-    plan = traffic.create_usage_plan(account, "plan", throttle={"rateLimit": 100000, "burstLimit": 100000},
-                                     quota={"limit": 100_000_000, "period": "DAY"})
+    plan = traffic.create_usage_plan(
+        account,
+        "plan",
+        throttle={"rateLimit": 100000, "burstLimit": 100000},
+        quota={"limit": 100_000_000, "period": "DAY"},
+    )
     traffic.add_api_stage(account, plan.id, api.id, "dev")
     traffic.create_usage_plan_key(account, plan.id, key.id)
     return account, api, key

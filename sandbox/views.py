@@ -190,6 +190,18 @@ def _tree(api: gw.RestApi) -> list[dict]:
     ]
 
 
+FORM_ID_PREFIXES = {
+    "resource_form": "resource",
+    "method_form": "method",
+    "integration_form": "integration",
+    "response_form": "response",
+    "deploy_form": "deploy",
+    "preview_form": "preview",
+    "settings_form": "settings",
+    "cors_form": "cors",
+}
+
+
 def _api_context(request: HttpRequest, account: gw.Account, api: gw.RestApi, **extra) -> dict:
     resource_id = request.GET.get("resource") or request.POST.get("resource") or api.root.id
     resource = api.resources.get(resource_id) or api.root
@@ -270,7 +282,11 @@ def _api_context(request: HttpRequest, account: gw.Account, api: gw.RestApi, **e
         "host": request.get_host(),
         "scheme": request.scheme,
     }
-    return context | extra
+    context |= extra
+    # Many forms share one page: give each its own id prefix so labels stay unique.
+    for key, prefix in FORM_ID_PREFIXES.items():
+        context[key].auto_id = f"{prefix}_%s"
+    return context
 
 
 def _sample_path(path: str) -> str:

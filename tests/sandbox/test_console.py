@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -153,6 +154,18 @@ def test_bad_resource_name_is_a_form_error(client_ada, learner):
     root = account_of(learner).restApis[api_id].root.id
     response = client_ada.post(f"/sandbox/apis/{api_id}/resources/", {"parent": root, "path_part": "bad name!"})
     assert response.status_code == 422 and "pathPart" in response.content.decode()
+
+
+def test_every_field_on_the_api_page_has_its_own_label_target(client_ada, learner):
+    """Several forms share the console page; a label must point at one field only."""
+    api_id = make_api(learner)
+    for response in (
+        client_ada.get(f"/sandbox/apis/{api_id}/"),
+        client_ada.post(f"/sandbox/apis/{api_id}/resources/", {"parent": "nope", "path_part": "bad name!"}),
+    ):
+        ids = re.findall(r'\sid="([^"]+)"', response.content.decode())
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        assert ids and duplicates == []
 
 
 def test_learner_cannot_see_change_or_test_another_learners_api(client, learner, db):
