@@ -13,16 +13,11 @@ search < 100 ms (median, server side).
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import fresh_django, median_ms
 
 WORDS = (
     "stage deployment canary throttle quota cache latency authorizer cognito policy mapping template "
@@ -83,18 +78,6 @@ def generate(folder: Path, count: int, size: int, seed: int = 7) -> int:
     return total
 
 
-def median_ms(client, url: str, requests: int) -> tuple[float, int]:
-    client.get(url)  # warm caches (templates, connection)
-    times = []
-    status = 0
-    for _ in range(requests):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        status = response.status_code
-    return statistics.median(times), status
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=1000)
@@ -102,20 +85,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    os.environ["STUDYAPP_VAR_DIR"] = str(work / "var")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyapp.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    work = fresh_django("bench-ingest-")
     from django.test import Client
 
     from notes.loader import ingest_paths
     from notes.models import Section, Topic
 
-    call_command("migrate", verbosity=0)
     folder = work / "notes"
     folder.mkdir()
     size = generate(folder, args.notes, args.size)
@@ -141,7 +116,8 @@ def main() -> None:
         ("search 'canary deploy'", "/search/?q=canary+deploy"),
         ("live search fragment 'thrott'", "/search/?q=thrott"),
     ]:
-        ms, status = median_ms(client, url, args.requests)
+        ms = median_ms(lambda url=url: client.get(url), args.requests)
+        status = client.get(url).status_code
         print(f"{label:34} median {ms:6.1f} ms  (HTTP {status}, {args.requests} requests)")
 
 

@@ -11,27 +11,11 @@ Targets (2 cores): queue < 50 ms, stats page < 300 ms, exam result < 100 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def median_ms(fn, runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from _common import fresh_django, median_ms
 
 
 def main() -> None:
@@ -41,15 +25,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="bench-review-"))
-    os.environ["STUDYAPP_VAR_DIR"] = str(work / "var")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyapp.settings")
-    import django
-
-    django.setup()
+    fresh_django("bench-review-")
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
 
@@ -68,9 +46,6 @@ def main() -> None:
         review_queue,
         start_exam,
     )
-
-    call_command("migrate", verbosity=0)
-    from django.conf import settings
 
     sync_taxonomy(load_taxonomy(settings.NOTES_TAXONOMY_FILE))
     load_bank()

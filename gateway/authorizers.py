@@ -13,7 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from gateway import backends
+from gateway import backends, iam, sigv4
 from gateway.errors import NotFoundError, Problem, ValidationError
 from gateway.model import LAMBDA_INVOKE_URI, Authorizer, RestApi
 from gateway.responses import GatewayFailure
@@ -22,6 +22,18 @@ if TYPE_CHECKING:
     from gateway.pipeline import Call
 
 UNAUTHORIZED = ("UNAUTHORIZED", 401, "Unauthorized")
+
+
+def _method_arn(call: Call) -> str:
+    """The ARN of the method being called, as policies and authorizers see it."""
+    return iam.method_arn(
+        call.account.region,
+        call.account.accountId,
+        call.request.api_id,
+        call.request.stage,
+        call.request.method.upper(),
+        call.resource_path,
+    )
 
 
 def create_authorizer(
@@ -103,16 +115,7 @@ def check_resource_policy(call: Call) -> GatewayFailure | None:
                 "ForbiddenException",
             )
         return None
-    from gateway import iam
-
-    arn = iam.method_arn(
-        call.account.region,
-        call.account.accountId,
-        call.request.api_id,
-        call.request.stage,
-        call.request.method.upper(),
-        call.resource_path,
-    )
+    arn = _method_arn(call)
     context = {"aws:SourceIp": call.request.source_ip}
     if call.request.vpce_id:
         context["aws:SourceVpce"] = call.request.vpce_id
@@ -134,8 +137,6 @@ def check_resource_policy(call: Call) -> GatewayFailure | None:
 def check_iam(call: Call) -> GatewayFailure | None:
     if call.method.authorizationType != "AWS_IAM":
         return None
-    from gateway import iam, sigv4
-
     secrets = {
         k.accessKeyId: (user, k)
         for user in call.account.iamUsers.values()
@@ -158,14 +159,7 @@ def check_iam(call: Call) -> GatewayFailure | None:
             call, (exc.response_type, 403, exc.message), f"IAM: {exc.message}", getattr(exc, "error_type", None)
         )
     user, _ = secrets[caller.access_key_id]
-    arn = iam.method_arn(
-        call.account.region,
-        call.account.accountId,
-        call.request.api_id,
-        call.request.stage,
-        call.request.method.upper(),
-        call.resource_path,
-    )
+    arn = _method_arn(call)
     context = {"aws:SourceIp": call.request.source_ip}
     decision = iam.caller_may(user, action="execute-api:Invoke", resource=arn, context=context)
     policy = call.extra.get("resource_policy")
@@ -260,8 +254,6 @@ def _cognito(call: Call, authorizer: Authorizer) -> GatewayFailure | None:
 
 
 def _lambda_authorizer(call: Call, authorizer: Authorizer) -> GatewayFailure | None:
-    from gateway import iam
-
     identity = _identity(call, authorizer)
     if any(v is None or v == "" for v in identity):
         return _stop(
@@ -280,14 +272,7 @@ def _lambda_authorizer(call: Call, authorizer: Authorizer) -> GatewayFailure | N
                 f"{authorizer.identityValidationExpression}: 401 without calling the function",
                 "UnauthorizedException",
             )
-    method_arn = iam.method_arn(
-        call.account.region,
-        call.account.accountId,
-        call.request.api_id,
-        call.request.stage,
-        call.request.method.upper(),
-        call.resource_path,
-    )
+    method_arn = _method_arn(call)
     cache_key = f"authz:{call.request.api_id}:{call.request.stage}:{authorizer.id}:{json.dumps(identity)}"
     ttl = authorizer.authorizerResultTtlInSeconds
     cached = call.runtime.store.get(cache_key) if ttl > 0 else None

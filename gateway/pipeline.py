@@ -511,6 +511,21 @@ def _timed_out(call: Call, integration: Integration, duration_ms: int) -> bool:
     return False
 
 
+def _send(call: Call, integration: Integration, send: Callable[[], Any]) -> Any:
+    """Reach the backend: a configuration error is a 500, an answer later than the integration's
+    timeout a 504; otherwise the integration latency is recorded and the result returned."""
+    try:
+        result = send()
+    except BackendError as exc:
+        call.error(f"Execution failed due to configuration error: {exc}")
+        call.step("integration", "failed", 0, str(exc))
+        raise Stop(internal_error("integration")) from None
+    if _timed_out(call, integration, result.duration_ms):
+        raise Stop(timeout())
+    call.integration_ms = result.duration_ms
+    return result
+
+
 # ---------------------------------------------------------------------------------------
 # Integrations
 
@@ -555,15 +570,11 @@ def _call_lambda(call: Call, integration: Integration, event: Any, proxy: bool) 
     call.info(
         f"Sending request to https://lambda.{call.account.region}.amazonaws.com/2015-03-31/functions/{arn}/invocations"
     )
-    try:
-        result = backends.invoke_lambda(call.account, arn, event, proxy=proxy, source_arn=call.source_arn)
-    except BackendError as exc:
-        call.error(f"Execution failed due to configuration error: {exc}")
-        call.step("integration", "failed", 0, str(exc))
-        raise Stop(internal_error("integration")) from None
-    if _timed_out(call, integration, result.duration_ms):
-        raise Stop(timeout())
-    call.integration_ms = result.duration_ms
+    result = _send(
+        call,
+        integration,
+        lambda: backends.invoke_lambda(call.account, arn, event, proxy=proxy, source_arn=call.source_arn),
+    )
     shown = json.dumps(result.error_payload() if result.failed else result.payload)
     call.info(f"Received response. Status: 200, Integration latency: {result.duration_ms} ms")
     call.info(f"Endpoint response body before transformations: {shown}")
@@ -667,15 +678,7 @@ def _send_http(
     call.info(f"Endpoint request body after transformations: {body}")
     call.step("integration request", "ok", 1)
     call.info(f"Sending request to {url}")
-    try:
-        result = backends.call_http(call.account, method, url, headers, body)
-    except BackendError as exc:
-        call.error(f"Execution failed due to configuration error: {exc}")
-        call.step("integration", "failed", 0, str(exc))
-        raise Stop(internal_error("integration")) from None
-    if _timed_out(call, integration, result.duration_ms):
-        raise Stop(timeout())
-    call.integration_ms = result.duration_ms
+    result = _send(call, integration, lambda: backends.call_http(call.account, method, url, headers, body))
     call.info(f"Received response. Status: {result.status}, Integration latency: {result.duration_ms} ms")
     call.info(f"Endpoint response headers: {_java_map(dict(result.headers))}")
     call.info(f"Endpoint response body before transformations: {result.body}")
@@ -750,12 +753,18 @@ def _aws(call: Call, integration: Integration) -> Response:
     )
     call.info(f"Endpoint request body after transformations: {body}")
     call.step("integration request", "ok", 1)
-    result = backends.call_aws_service(
-        call.account, match["service"], match["kind"], match["rest"], body, lambda: backends.new_request_id(call.rng)
+    result = _send(
+        call,
+        integration,
+        lambda: backends.call_aws_service(
+            call.account,
+            match["service"],
+            match["kind"],
+            match["rest"],
+            body,
+            lambda: backends.new_request_id(call.rng),
+        ),
     )
-    if _timed_out(call, integration, result.duration_ms):
-        raise Stop(timeout())
-    call.integration_ms = result.duration_ms
     call.info(f"Received response. Status: {result.status}, Integration latency: {result.duration_ms} ms")
     call.info(f"Endpoint response body before transformations: {result.body}")
     call.step("integration", "ok", result.duration_ms, f"{match['service']} answered {result.status}")

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from notes.models import Note, Section, Tip, Topic, search_sections
+from studyapp.htmx import render_page
 
 SECTIONS_PER_PAGE = 25
 TIPS_SHOWN = 20
@@ -89,10 +90,7 @@ def note_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     results = search_sections(query, page=_page_number(request)) if query else None
-    template = "notes/search.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, {"query": query, "results": results})
+    return render_page(request, "notes/search.html", {"query": query, "results": results}, partial="results")
 
 
 class AssignTopicForm(forms.Form):

@@ -21,6 +21,7 @@ from notes.models import Topic
 from quizzes.forms import OptionFormSet, QuestionForm, question_errors
 from quizzes.models import ExamResponse, Option, PracticeResponse, Question, render_markdown
 from quizzes.scoring import item_flags, point_biserial
+from studyapp.htmx import render_page
 
 
 def instructor_required(view):
@@ -105,10 +106,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
         "filters": {"topic": topic, "type": qtype, "status": status, "q": text},
         "query": request.GET.urlencode(),
     }
-    template = "quizzes/author_list.html"
-    if request.htmx:
-        template += "#question-table"
-    return render(request, template, context)
+    return render_page(request, "quizzes/author_list.html", context, partial="question-table")
 
 
 @instructor_required

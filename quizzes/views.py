@@ -36,6 +36,7 @@ from quizzes.models import (
 from quizzes.scheduling import RATINGS
 from quizzes.scoring import is_correct, suggested_rating
 from quizzes.stats import learner_stats
+from studyapp.htmx import render_page
 
 
 def _option_order(question: Question, seed: int) -> list[int]:
@@ -156,10 +157,7 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
                 "chosen": chosen,
                 "feedback": _feedback(question, chosen, order),
             }
-    template = "quizzes/practice.html"
-    if request.htmx:
-        template += "#question-card"
-    return render(request, template, context)
+    return render_page(request, "quizzes/practice.html", context, partial="question-card")
 
 
 @login_required
@@ -335,10 +333,7 @@ def review(request: HttpRequest) -> HttpResponse:
         context |= {"question": question, "form": AnswerForm(question, _option_order(question, seed=card.pk))}
         if question.type == Question.Type.FLASHCARD:
             context["outcomes"] = show_card(card, now, prefs.desired_retention)
-    template = "quizzes/review.html"
-    if request.htmx:
-        template += "#review-card"
-    return render(request, template, context)
+    return render_page(request, "quizzes/review.html", context, partial="review-card")
 
 
 @login_required
@@ -372,10 +367,7 @@ def review_answer(request: HttpRequest, pk: int) -> HttpResponse:
         "outcomes": outcomes,
         "suggested": suggested_rating(correct),
     }
-    template = "quizzes/review.html"
-    if request.htmx:
-        template += "#review-card"
-    return render(request, template, context)
+    return render_page(request, "quizzes/review.html", context, partial="review-card")
 
 
 @login_required

@@ -30,6 +30,7 @@ from sandbox.forms import (
     ResourceForm,
     TestForm,
 )
+from sandbox.forms_ops import split_list
 from sandbox.models import LimitError, SandboxAccount, data_digest, new_account
 from sandbox.runtime import RUNTIME
 
@@ -415,7 +416,7 @@ def _save_integration(api: gw.RestApi, data: dict) -> None:
         "timeoutInMillis": data["timeout"],
         "requestTemplates": {"application/json": data["request_template"]} if data["request_template"].strip() else {},
         "requestParameters": data["request_parameters"],
-        "cacheKeyParameters": [p.strip() for p in data["cache_key_parameters"].split(",") if p.strip()],
+        "cacheKeyParameters": split_list(data["cache_key_parameters"]),
     }
     if data["integration_http_method"]:
         fields["httpMethod"] = data["integration_http_method"]
@@ -485,7 +486,7 @@ def api_settings(request: HttpRequest, api_id: str) -> HttpResponse:
                 api = _rest_api(account, api_id)
                 api.endpointConfiguration = {"types": [data["endpoint_type"]]}
                 api.apiKeySource = data["api_key_source"]
-                api.binaryMediaTypes = [t.strip() for t in data["binary_media_types"].split(",") if t.strip()]
+                api.binaryMediaTypes = split_list(data["binary_media_types"])
                 api.policy = data["policy"]
                 api.validate()
             messages.success(request, "API settings saved. A resource policy takes effect when you deploy.")
@@ -505,8 +506,8 @@ def enable_cors(request: HttpRequest, api_id: str) -> HttpResponse:
     form = CorsForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        origins = [o.strip() for o in data["origins"].split(",") if o.strip()] or ["*"]
-        headers = [h.strip() for h in data["headers"].split(",") if h.strip()] or None
+        origins = split_list(data["origins"]) or ["*"]
+        headers = split_list(data["headers"]) or None
         try:
             with SandboxAccount.editing(request.user) as account:
                 api = _rest_api(account, api_id)

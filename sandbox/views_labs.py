@@ -23,6 +23,7 @@ from quizzes.models import Card, PracticeSession, Question, ReviewLog
 from sandbox import labs
 from sandbox.models import LabProgress, LimitError, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
+from studyapp.htmx import render_page
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 # Checks share the runtime store with /gw/ (buckets, quotas, cache entries) but are not recorded
@@ -304,10 +305,7 @@ def lab_practice_check(request: HttpRequest, slug: str, session: int) -> HttpRes
         "lab_results": results,
         "lab_passed": passed,
     }
-    template = "quizzes/practice.html"
-    if request.htmx:
-        template += "#question-card"
-    return render(request, template, context)
+    return render_page(request, "quizzes/practice.html", context, partial="question-card")
 
 
 @login_required

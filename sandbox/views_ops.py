@@ -37,6 +37,7 @@ from quizzes.charts import line_chart
 from sandbox import forms_ops as f
 from sandbox.models import LimitError, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME, TELEMETRY
+from studyapp.htmx import render_page
 
 ENGINE_ERRORS = (gw.ValidationError, gw.NotFoundError, gw.ConflictError, LimitError, cognito.CognitoError)
 
@@ -82,9 +83,7 @@ def _change(request: HttpRequest, form, *args) -> str | None:
 
 def _render(request: HttpRequest, template: str, context: dict, *, invalid: bool = False) -> HttpResponse:
     """The page, or its `body` partial for htmx. Invalid input: 422 for a page, 200 for htmx (which swaps only 2xx)."""
-    if request.htmx:
-        template += "#body"
-    return render(request, template, context, status=422 if invalid and not request.htmx else 200)
+    return render_page(request, template, context, partial="body", status=422 if invalid and not request.htmx else 200)
 
 
 def _done(request: HttpRequest, notice: str, url: str, page) -> HttpResponse:
