@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 setup: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py ingest_notes
 	$(BIN)/python manage.py load_questions
 	$(BIN)/python manage.py load_labs
@@ -31,7 +32,20 @@ setup: $(VENV)/.runtime
 run: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev
+# The browser tests drive Debian's Chromium. As root (CI, a fresh container) it is installed here;
+# otherwise the command to run is printed and the browser tests fail saying so (never a silent skip).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium"; \
+	    echo "(or run SKIP_BROWSER_TESTS=1 make test to leave them out)"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev

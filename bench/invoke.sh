@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark the public endpoint over real HTTP: gunicorn (2 workers) serving the app, wrk with
-# 8 connections against a MOCK method with a response template on /gw/<api>/<stage>/<path>.
-# Prints requests per second and latency percentiles. Target on 2 cores: >= 1,500 requests/s,
-# p99 < 50 ms. Usage: bench/invoke.sh [seconds]
+# 8 connections against a MOCK method with a response template on the API's own invoke host
+# (<api>.execute-api.localhost, sent as the Host header to 127.0.0.1), then the same on
+# /gw/<api>/<stage>/<path>. Prints requests per second and latency percentiles for each.
+# Target on 2 cores: >= 1,500 requests/s, p99 < 50 ms. Usage: bench/invoke.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN="${1:-15}"
@@ -17,7 +18,7 @@ fi
 WORK=$(mktemp -d)
 export STUDYAPP_VAR_DIR="$WORK" DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_DEBUG=0
 "$BIN/python" manage.py migrate -v0
-URL=$("$BIN/python" - <<'PY'
+API_ID=$("$BIN/python" - <<'PY'
 import os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyapp.settings")
 django.setup()
@@ -33,13 +34,19 @@ with SandboxAccount.editing(user) as account:
     gw.put_integration_response(api, resource.id, "GET", "200", responseTemplates={
         "application/json": '{"id": "$context.requestId", "stage": "$context.stage", "q": "$input.params(\'q\')"}'})
     gw.create_deployment(account, api, stage_name="dev")
-print(f"/gw/{api.id}/dev/mock?q=bench")
+print(api.id)
 PY
 )
+HOST_HEADER="Host: $API_ID.execute-api.localhost:$PORT"
 "$BIN/gunicorn" studyapp.wsgi -w 2 -b 127.0.0.1:$PORT --log-level warning &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT$URL" && break; sleep 0.2; done
-curl -s "http://127.0.0.1:$PORT$URL"; echo
-wrk -t2 -c8 -d3s "http://127.0.0.1:$PORT$URL" >/dev/null  # warm up both workers
-wrk -t2 -c8 -d"${SECONDS_TO_RUN}s" --latency "http://127.0.0.1:$PORT$URL"
+INVOKE="http://127.0.0.1:$PORT/dev/mock?q=bench"
+GW="http://127.0.0.1:$PORT/gw/$API_ID/dev/mock?q=bench"
+for _ in $(seq 50); do curl -sf -o /dev/null -H "$HOST_HEADER" "$INVOKE" && break; sleep 0.2; done
+curl -s -H "$HOST_HEADER" "$INVOKE"; echo
+wrk -t2 -c8 -d3s -H "$HOST_HEADER" "$INVOKE" >/dev/null  # warm up both workers
+echo "== invoke host: http://$API_ID.execute-api.localhost:$PORT/dev/mock?q=bench"
+wrk -t2 -c8 -d"${SECONDS_TO_RUN}s" --latency -H "$HOST_HEADER" "$INVOKE"
+echo "== app host: /gw/$API_ID/dev/mock?q=bench"
+wrk -t2 -c8 -d"${SECONDS_TO_RUN}s" --latency "$GW"

@@ -280,6 +280,8 @@ def invoke(
     response.principal = call.extra.get("principal")
     response.latency_ms = call.clock_ms + OVERHEAD_MS
     response.headers.append(("x-amzn-RequestId", call.request_id))
+    # Every REST API response carries the extended request id ($context.extendedRequestId) too.
+    response.headers.append(("x-amz-apigw-id", _extended_request_id(call.request_id)))
     response.log = call.log
     response.trace = call.trace
     response.log.append(LogLine(call.clock_ms, "INFO", f"Method completed with status: {response.status}"))
@@ -381,7 +383,7 @@ def _context(call: Call) -> dict[str, Any]:
         "deploymentId": call.compiled.deployment_id if call.compiled else "",
         "domainName": f"{request.api_id}.execute-api.{call.account.region}.amazonaws.com",
         "domainPrefix": request.api_id,
-        "extendedRequestId": call.request_id.replace("-", "")[:16] + "=",
+        "extendedRequestId": _extended_request_id(call.request_id),
         "httpMethod": request.method.upper(),
         "identity": identity(
             request.source_ip, request.header("User-Agent") or "", apiKey=None, apiKeyId=None, vpceId=request.vpce_id
@@ -868,6 +870,11 @@ def _response_parameter(source: str, body: str, backend_headers: list[tuple[str,
 
 # ---------------------------------------------------------------------------------------
 # Gateway responses
+
+
+def _extended_request_id(request_id: str) -> str:
+    """The shape of API Gateway's extended request id (16 characters and "="), from the request id."""
+    return request_id.replace("-", "")[:16] + "="
 
 
 def _gateway_response(call: Call, outcome: GatewayFailure) -> Response:

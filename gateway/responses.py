@@ -66,8 +66,10 @@ def internal_error(step: str, response_type: str = "API_CONFIGURATION_ERROR") ->
 
 
 def bad_gateway(step: str = "integration response") -> GatewayFailure:
-    # A malformed Lambda proxy answer: 502, no x-amzn-ErrorType required.
-    return GatewayFailure("DEFAULT_5XX", 502, "Internal server error", None, step)
+    # A malformed Lambda proxy answer: 502 {"message": "Internal server error"}. AWS's docs give
+    # the status and the log line ("Malformed Lambda proxy response"), not the headers; deployed
+    # REST APIs answer it with x-amzn-ErrorType: InternalServerErrorException, as for other 5XX.
+    return GatewayFailure("DEFAULT_5XX", 502, "Internal server error", "InternalServerErrorException", step)
 
 
 def timeout(step: str = "integration") -> GatewayFailure:

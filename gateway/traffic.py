@@ -224,12 +224,12 @@ def check_api_key(call: Call) -> GatewayFailure | None:
     value = _presented_key(call)
     forbidden = lambda reason: _forbidden(call, reason)  # noqa: E731
     if not value:
-        where = (
-            "the authorizer's usageIdentifierKey"
+        missing = (
+            "the authorizer returned no usageIdentifierKey"
             if call.compiled.api_key_source == "AUTHORIZER"
-            else "an x-api-key header"
+            else "the request has no x-api-key header"
         )
-        return forbidden(f"the method requires an API key and the request has no {where}")
+        return forbidden(f"the method requires an API key and {missing}")
     key = next((k for k in call.account.apiKeys.values() if k.value == value), None)
     if key is None:
         return forbidden("no API key has this value")

@@ -40,6 +40,7 @@ def instructor_required(view):
 class ItemStats:
     attempts: int = 0
     correct: int = 0
+    not_reached: int = 0  # exam questions left unanswered: no answer, so not counted
     discrimination: float | None = None
     choices: Counter = field(default_factory=Counter)
     flags: list[str] = field(default_factory=list)
@@ -61,6 +62,9 @@ def item_analysis(question_ids: list[int]) -> dict[int, ItemStats]:
     ).values_list("question_id", "correct", "chosen", "attempt__correct", "attempt__total")
     for question_id, correct, chosen, attempt_correct, attempt_total in exam_rows:
         item = stats[question_id]
+        if not chosen:
+            item.not_reached += 1
+            continue
         item.attempts += 1
         item.correct += bool(correct)
         item.choices.update(chosen)
@@ -84,7 +88,7 @@ def item_analysis(question_ids: list[int]) -> dict[int, ItemStats]:
 @instructor_required
 @require_GET
 def question_list(request: HttpRequest) -> HttpResponse:
-    questions = Question.objects.select_related("topic").order_by("topic__order", "uid")
+    questions = Question.objects.select_related("topic").prefetch_related("options").order_by("topic__order", "uid")
     topic, qtype, status, text = (request.GET.get(k, "") for k in ("topic", "type", "status", "q"))
     if topic:
         questions = questions.filter(topics__slug=topic).distinct()

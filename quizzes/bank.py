@@ -10,6 +10,9 @@ A bank file holds one topic's questions:
         topics: [throttling]    # optional: other topics it covers
         section: api-gateway#api-gateway-cache-invalidation   # optional: note-slug#anchor
         status: published       # optional: published (default) | draft
+        source:                 # the AWS documentation page that settles it
+          title: Enable API caching to enhance responsiveness
+          url: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html
         stem: |
           markdown
         options:                # ordering: listed in the correct order, no `correct`
@@ -35,6 +38,7 @@ import yaml
 TYPES = ("single", "multiple", "ordering", "flashcard")
 UID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SELECT_RE = re.compile(r"\(Select (TWO|THREE|FOUR)\.?\)", re.I)
+DOC_URL_RE = re.compile(r"^https://(docs\.aws\.amazon\.com|aws\.amazon\.com)/\S+$")
 SELECT_WORDS = {"two": 2, "three": 3, "four": 4}
 
 
@@ -57,6 +61,8 @@ class QuestionSpec:
     answer: str = ""
     section: str = ""
     status: str = "published"
+    source_title: str = ""  # the AWS documentation page that settles the question
+    source_url: str = ""
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
@@ -96,6 +102,12 @@ def validate(spec: QuestionSpec, known_topics: set[str] | None = None) -> list[s
                 errors.append(f"unknown topic {slug!r}")
     if spec.status not in ("published", "draft"):
         errors.append("status must be published or draft")
+    if spec.source_url and not DOC_URL_RE.match(spec.source_url):
+        errors.append(
+            "source url must be an https:// link to AWS documentation (docs.aws.amazon.com or aws.amazon.com)"
+        )
+    if spec.source_url and not spec.source_title.strip():
+        errors.append("source needs a title (the page's title) beside its url")
     options = spec.options
     for n, option in enumerate(options, 1):
         if not option.text.strip():
@@ -138,6 +150,17 @@ def _text(value, name: str, errors: list[str]) -> str:
         return str(value)
     errors.append(f"{name} must be text")
     return ""
+
+
+def _source(value, errors: list[str]) -> tuple[str, str]:
+    if value is None:
+        return "", ""
+    if not isinstance(value, dict):
+        errors.append("source must be a mapping with title and url")
+        return "", ""
+    return _text(value.get("title"), "source title", errors).strip(), _text(
+        value.get("url"), "source url", errors
+    ).strip()
 
 
 def parse_bank(text: str, source: str, known_topics: set[str] | None = None) -> list[QuestionSpec]:
@@ -193,6 +216,7 @@ def parse_bank(text: str, source: str, known_topics: set[str] | None = None) -> 
         except (TypeError, ValueError):
             errors.append("difficulty must be 1, 2 or 3")
             difficulty = 2
+        source_title, source_url = _source(item.get("source"), errors)
         spec = QuestionSpec(
             uid=uid,
             type=_text(item.get("type"), "type", errors).strip(),
@@ -204,6 +228,8 @@ def parse_bank(text: str, source: str, known_topics: set[str] | None = None) -> 
             answer=_text(item.get("answer"), "answer", errors).strip(),
             section=_text(item.get("section"), "section", errors).strip(),
             status=_text(item.get("status", "published"), "status", errors).strip(),
+            source_title=source_title,
+            source_url=source_url,
         )
         errors.extend(validate(spec, known_topics))
         problems.extend(Problem(source, label, e) for e in errors)
@@ -240,6 +266,8 @@ def dump_bank(topic: str, specs: list[QuestionSpec]) -> str:
             item["section"] = spec.section
         if spec.status != "published":
             item["status"] = spec.status
+        if spec.source_url or spec.source_title:
+            item["source"] = {"title": spec.source_title, "url": spec.source_url}
         item["stem"] = spec.stem + "\n" if "\n" in spec.stem else spec.stem
         if spec.type == "flashcard":
             item["answer"] = spec.answer

@@ -19,8 +19,11 @@ PRACTICE_TYPES = [
 class AnswerForm(forms.Form):
     """A learner's answer: option ids, in the order given for ordering questions."""
 
-    def __init__(self, question: Question, option_order: list[int], *args, **kwargs):
+    def __init__(self, question: Question, option_order: list[int], *args, require_answer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Practice and review grade what is sent, so an empty or short answer is sent back to the
+        # learner instead of being recorded as wrong; an exam may save a question unanswered.
+        self.require_answer = require_answer
         self.question = question
         options = {o.pk: o for o in question.options.all()}
         self.options = [options[pk] for pk in option_order if pk in options]
@@ -57,6 +60,16 @@ class AnswerForm(forms.Form):
                     raise ValidationError("Give every step a position.")
                 if len(set(given.values())) != len(given):
                     raise ValidationError("Each position can be used once.")
+            elif self.require_answer:
+                raise ValidationError("Give every step a position before checking.")
+        elif self.require_answer and self.question.type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
+            picked = data.get("choice") or []
+            picked = [picked] if isinstance(picked, str) else picked
+            wanted = self.question.select_count
+            if not picked:
+                raise ValidationError("Choose an option first." if wanted == 1 else f"Choose {wanted} options first.")
+            if self.question.type == Question.Type.MULTIPLE and len(picked) != wanted:
+                raise ValidationError(f"This question asks for {wanted} answers; you chose {len(picked)}.")
         return data
 
     def chosen(self) -> list[str]:
@@ -94,9 +107,29 @@ class LearnerSettingsForm(forms.ModelForm):
 
 
 class QuestionForm(forms.ModelForm):
+    doc_url = forms.URLField(
+        label="AWS documentation URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="The docs.aws.amazon.com page that settles the question.",
+    )
+
     class Meta:
         model = Question
-        fields = ["uid", "type", "topic", "topics", "difficulty", "stem", "answer", "section_ref", "status"]
+        fields = [
+            "uid",
+            "type",
+            "topic",
+            "topics",
+            "difficulty",
+            "stem",
+            "answer",
+            "section_ref",
+            "doc_title",
+            "doc_url",
+            "status",
+        ]
         widgets = {
             "stem": forms.Textarea(attrs={"rows": 8}),
             "answer": forms.Textarea(attrs={"rows": 4}),
@@ -152,5 +185,7 @@ def question_errors(form: QuestionForm, formset: BaseOptionFormSet) -> list[str]
         options=options,
         answer=data.get("answer", ""),
         status="draft",
+        source_title=data.get("doc_title", ""),
+        source_url=data.get("doc_url", ""),
     )
     return validate(spec)

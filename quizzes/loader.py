@@ -45,6 +45,8 @@ def spec_of(question: Question) -> QuestionSpec:
         answer=question.answer,
         section=question.section_ref,
         status="draft" if question.status == Question.Status.DRAFT else "published",
+        source_title=question.doc_title,
+        source_url=question.doc_url,
     )
 
 
@@ -58,6 +60,7 @@ def upsert(spec: QuestionSpec, source: str, topics: dict[str, Topic], author=Non
     question = question or Question(uid=spec.uid, author=author)
     question.type, question.topic, question.stem = spec.type, topics[spec.topic], spec.stem
     question.difficulty, question.answer, question.section_ref = spec.difficulty, spec.answer, spec.section
+    question.doc_title, question.doc_url = spec.source_title, spec.source_url
     question.status = Question.Status.DRAFT if spec.status == "draft" else Question.Status.PUBLISHED
     question.source, question.content_hash = source, fingerprint
     question.save()

@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from notes.markdown import Renderer
 from notes.models import Topic
+from quizzes.bankcheck import is_longest_correct
 from quizzes.scheduling import LEECH_LAPSES, CardState, Outcome, is_lapse, log_loss, preview, retrievability
-from quizzes.scoring import ExamItem, draw_exam, exam_result, is_correct
+from quizzes.scoring import ExamItem, draw_exam, exam_result, is_correct, presentation_order
 
 _renderer: Renderer | None = None
 
@@ -79,6 +80,10 @@ class Question(models.Model):
         blank=True,
         help_text="The note section it comes from: note-slug#anchor (default: the topic page).",
     )
+    doc_title = models.CharField(
+        "AWS documentation page", max_length=300, blank=True, help_text="The title of the AWS page that settles it."
+    )
+    doc_url = models.URLField("AWS documentation URL", max_length=500, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     data = models.JSONField(default=dict, blank=True, help_text="Type-specific settings (labs).")
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -115,6 +120,11 @@ class Question(models.Model):
         if self.type == self.Type.ORDERING:
             return [str(o.pk) for o in options]
         return [str(o.pk) for o in options if o.correct]
+
+    @property
+    def longest_is_correct(self) -> bool:
+        """The right option is the longest: its length gives it away (see quizzes.bankcheck)."""
+        return is_longest_correct(self.options.all())
 
     @property
     def select_count(self) -> int:
@@ -221,6 +231,7 @@ class ExamResponse(models.Model):
 class PracticeResponse(models.Model):
     session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="responses")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="practice_responses")
+    option_order = models.JSONField(default=list, blank=True, help_text="Option ids in the order shown.")
     chosen = models.JSONField(default=list, blank=True)
     correct = models.BooleanField(null=True, blank=True)
     answered_at = models.DateTimeField(auto_now_add=True)
@@ -242,6 +253,10 @@ class LearnerSettings(models.Model):
     )
     new_per_day = models.PositiveSmallIntegerField(default=20, validators=[MaxValueValidator(999)])
     reviews_per_day = models.PositiveSmallIntegerField(default=200, validators=[MaxValueValidator(9999)])
+
+    class Meta:
+        verbose_name = "learner settings"
+        verbose_name_plural = "learner settings"
 
     def __str__(self) -> str:
         return f"Review settings of {self.user}"
@@ -462,15 +477,19 @@ def start_exam(user, now: datetime, count: int, minutes: int, rng: random.Random
         orders = defaultdict(list)
         for question_id, option_id in Option.objects.filter(question_id__in=chosen).values_list("question_id", "pk"):
             orders[question_id].append(option_id)
+        shuffle = rng or random.Random()
+        # Each learner's own order, kept with the attempt for the questions, the result and the review.
         ExamResponse.objects.bulk_create(
-            ExamResponse(attempt=attempt, question_id=pk, position=n, option_order=orders[pk])
+            ExamResponse(
+                attempt=attempt, question_id=pk, position=n, option_order=presentation_order(orders[pk], False, shuffle)
+            )
             for n, pk in enumerate(chosen, 1)
         )
         return attempt
 
 
 def finish_exam(attempt: ExamAttempt, now: datetime, auto: bool = False) -> ExamAttempt:
-    """Score the attempt (unanswered = wrong) and schedule the missed questions for review."""
+    """Score the attempt (unanswered = wrong, as on the real exam) and schedule the answers it got wrong."""
     with transaction.atomic():
         attempt = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.submitted_at:
@@ -498,12 +517,39 @@ def finish_exam(attempt: ExamAttempt, now: datetime, auto: bool = False) -> Exam
         ]
         attempt.submitted_at, attempt.auto_submitted = now, auto
         attempt.save()
-        ensure_cards(attempt.user, [r.question for r in responses], now)
+        # Only answers are evidence of memory: a question never reached creates no card and no
+        # review (the result page offers to add those explicitly, see `add_missed_to_reviews`).
+        answered = [r.question for r in responses if r.answered]
+        ensure_cards(attempt.user, answered, now)
         prefs = LearnerSettings.for_user(attempt.user)
-        missed = Card.objects.filter(user=attempt.user, question__in=[r.question for r in responses if not r.correct])
-        for card in missed:
+        wrong = [r.question for r in responses if r.answered and not r.correct]
+        for card in Card.objects.filter(user=attempt.user, question__in=wrong):
             commit_rating(card, 1, now, prefs.desired_retention, ReviewLog.Source.EXAM)
     return attempt
+
+
+@dataclass
+class MissedInReviews:
+    """What "add the questions I missed to my reviews" would do for one submitted exam."""
+
+    missed: list[int]  # question ids answered wrong or not answered
+    new: list[int]  # of those, the ones without a card yet
+
+    @property
+    def already(self) -> int:
+        return len(self.missed) - len(self.new)
+
+
+def missed_in_reviews(attempt: ExamAttempt) -> MissedInReviews:
+    missed = list(attempt.responses.exclude(correct=True).values_list("question_id", flat=True))
+    have = set(Card.objects.filter(user=attempt.user, question_id__in=missed).values_list("question_id", flat=True))
+    return MissedInReviews(missed, [pk for pk in missed if pk not in have])
+
+
+def add_missed_to_reviews(attempt: ExamAttempt, now: datetime) -> int:
+    """Cards for the missed questions that have none yet (new cards, nothing rated); how many."""
+    plan = missed_in_reviews(attempt)
+    return ensure_cards(attempt.user, Question.objects.filter(pk__in=plan.new), now)
 
 
 def close_if_expired(attempt: ExamAttempt, now: datetime) -> ExamAttempt:

@@ -59,6 +59,18 @@ def is_correct(qtype: str, correct: Sequence[str], chosen: Sequence[str]) -> boo
     return picked == right
 
 
+def presentation_order(option_ids: Sequence[T], ordering: bool, rng: random.Random) -> list[T]:
+    """The order options are shown in: shuffled every time, so their position says nothing.
+
+    An ordering question's steps are written in the right order, so they never start in it.
+    """
+    shuffled = list(option_ids)
+    rng.shuffle(shuffled)
+    if ordering and len(shuffled) > 1 and shuffled == list(option_ids):
+        shuffled = shuffled[1:] + shuffled[:1]
+    return shuffled
+
+
 def suggested_rating(correct: bool) -> int:
     """FSRS rating for an auto-scored answer: wrong -> 1 (Again), right -> 3 (Good), as the FSRS authors advise."""
     return 3 if correct else 1

@@ -15,6 +15,11 @@ from quizzes.models import Card, LearnerSettings, ReviewLog, day_start
 from quizzes.scheduling import REVIEW, due_forecast, retrievability_at, review_streak
 
 HEATMAP_WEEKS = 26
+# Below these counts a percentage or a log loss is noise: the page says how many more it needs.
+# 20 mature reviews give a retention figure +-10 points at 90% (binomial, 1 s.d. ~ 6.7 points);
+# log loss averages one term per review and swings widely over a handful of them.
+MIN_RETENTION_REVIEWS = 20
+MIN_LOG_LOSS_REVIEWS = 30
 
 
 def _day(field: str):
@@ -40,17 +45,18 @@ def reviews_per_day(user, since: datetime) -> dict[date, int]:
 
 
 def topic_mastery(user, now: datetime) -> list[dict]:
-    """Mean predicted recall of each topic's reviewed cards, weakest first.
+    """Mean predicted recall (FSRS retrievability now) of each topic's reviewed cards, weakest first.
 
-    A card still in its (re)learning steps counts as 0: FSRS predicts full recall on the day of
-    a review, but a card just answered wrong is not mastered.
+    Every card the learner has rated counts with its own prediction, learning cards included: a card
+    just answered wrong has a small stability, so its recall falls within a day, which is the honest
+    figure (counting it as 0 showed 0% for every topic after one exam).
     """
     values: dict[int, list[float]] = defaultdict(list)
     rows = Card.objects.filter(user=user, is_new=False, suspended=False).values_list(
-        "question__topic_id", "state", "stability", "last_review"
+        "question__topic_id", "stability", "last_review"
     )
-    for topic_id, state, stability, last_review in rows:
-        values[topic_id].append(retrievability_at(stability, last_review, now) if state == REVIEW else 0.0)
+    for topic_id, stability, last_review in rows:
+        values[topic_id].append(retrievability_at(stability, last_review, now))
     topics = Topic.objects.in_bulk(values.keys())
     mastery = [
         {"topic": topics[pk], "mastery": sum(v) / len(v), "cards": len(v)} for pk, v in values.items() if pk in topics
@@ -94,16 +100,19 @@ def learner_stats(user, now: datetime, prefs: LearnerSettings) -> dict:
         "heatmap_svg": calendar_heatmap(heat, end=today, weeks=HEATMAP_WEEKS, title="Reviews per day"),
         "reviews_total": sum(heat.values()),
         "streak": review_streak(per_day.keys(), today),
-        "retention_all": _share(summary["recalled"], summary["mature"]),
-        "retention_30": _share(summary["recalled_30"], summary["mature_30"]),
+        "retention_all": _share(summary["recalled"], summary["mature"], MIN_RETENTION_REVIEWS),
+        "retention_30": _share(summary["recalled_30"], summary["mature_30"], MIN_RETENTION_REVIEWS),
         "mature_reviews": summary["mature"],
+        "mature_30": summary["mature_30"],
+        "min_retention_reviews": MIN_RETENTION_REVIEWS,
         "desired_retention": prefs.desired_retention,
-        "log_loss": summary["mean_loss"],
+        "log_loss": summary["mean_loss"] if summary["predicted"] >= MIN_LOG_LOSS_REVIEWS else None,
         "predictions": summary["predicted"],
+        "min_log_loss_reviews": MIN_LOG_LOSS_REVIEWS,
         "mastery": mastery,
         "mastery_svg": topic_bars(
             [(row["topic"].title, row["mastery"] * 100, f"{row['cards']} cards") for row in mastery],
-            title="Mastery by topic (mean predicted recall; cards still being learned count as 0)",
+            title="Predicted recall by topic (mean over the cards you have reviewed)",
             target=prefs.desired_retention * 100,
         ),
         "leeches": cards.filter(leech=True).select_related("question__topic"),
@@ -111,9 +120,9 @@ def learner_stats(user, now: datetime, prefs: LearnerSettings) -> dict:
     }
 
 
-def _share(part: int, whole: int) -> float | None:
-    """True retention: the share recalled (scheduling.true_retention over counts)."""
-    return part / whole if whole else None
+def _share(part: int, whole: int, minimum: int = 1) -> float | None:
+    """True retention: the share recalled (scheduling.true_retention over counts), once it means something."""
+    return part / whole if whole >= max(minimum, 1) else None
 
 
 def home_summary(user, now: datetime) -> dict:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("quiz/exam/<int:pk>/submit/", views.exam_submit, name="exam_submit"),
     path("quiz/exam/<int:pk>/", views.exam_result, name="exam_result"),
     path("quiz/exam/<int:pk>/retake/", views.exam_retake_missed, name="exam_retake"),
+    path("quiz/exam/<int:pk>/add-missed/", views.exam_add_missed, name="exam_add_missed"),
     path("quiz/topics/<slug:slug>/add-cards/", views.add_topic_cards, name="add_topic_cards"),
     path("review/", views.review, name="review"),
     path("review/settings/", views.review_settings, name="review_settings"),

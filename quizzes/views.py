@@ -25,30 +25,32 @@ from quizzes.models import (
     PracticeSession,
     Question,
     ReviewLog,
+    add_missed_to_reviews,
     close_if_expired,
     commit_rating,
     ensure_cards,
     finish_exam,
+    missed_in_reviews,
     review_queue,
     show_card,
     start_exam,
 )
 from quizzes.scheduling import RATINGS
-from quizzes.scoring import is_correct, suggested_rating
+from quizzes.scoring import is_correct, presentation_order, suggested_rating
 from quizzes.stats import learner_stats
 from studyapp.htmx import render_page
 
 
 def _option_order(question: Question, seed: int) -> list[int]:
-    """Options as the author wrote them; ordering steps shuffled (the same way on every reload)."""
+    """The order a learner sees the options in: shuffled, and the same on every reload of one
+    presentation (the seed names the presentation: a practice session's question, a review)."""
     ids = [o.pk for o in question.options.all()]
-    if question.type == Question.Type.ORDERING:
-        shuffled = ids[:]
-        random.Random(seed).shuffle(shuffled)
-        if shuffled == ids and len(ids) > 1:
-            shuffled = ids[1:] + ids[:1]  # never show the answer as the starting order
-        return shuffled
-    return ids
+    return presentation_order(ids, question.type == Question.Type.ORDERING, random.Random(seed))
+
+
+def _review_seed(card: Card) -> int:
+    """One review of a card: the question and its answer page share an order; the next review differs."""
+    return card.pk * 1_000_003 + card.reps
 
 
 def _grade(question: Question, chosen: list[str]) -> bool:
@@ -133,7 +135,7 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
         Question.objects.select_related("topic").prefetch_related("options"), pk=session.question_ids[session.position]
     )
     order = _option_order(question, seed=session.pk * 100_003 + question.pk)
-    form = AnswerForm(question, order, request.POST or None)
+    form = AnswerForm(question, order, request.POST if request.method == "POST" else None, require_answer=True)
     context = {"session": session, "question": question, "form": form, "number": session.position + 1}
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
@@ -148,7 +150,9 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
             }
         else:
             correct = _grade(question, chosen)
-            PracticeResponse.objects.create(session=session, question=question, chosen=chosen, correct=correct)
+            PracticeResponse.objects.create(
+                session=session, question=question, chosen=chosen, correct=correct, option_order=order
+            )
             if not correct:  # a wrong answer schedules the card, as in a review
                 commit_rating(card, 1, now, _prefs(request).desired_retention, ReviewLog.Source.PRACTICE)
             context |= {
@@ -301,7 +305,25 @@ def exam_result(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for r in responses
     ]
-    return render(request, "quizzes/exam_result.html", {"attempt": attempt, "review": review})
+    context = {
+        "attempt": attempt,
+        "review": review,
+        "unanswered": sum(1 for item in review if not item["response"].answered),
+        "to_reviews": missed_in_reviews(attempt),
+    }
+    return render(request, "quizzes/exam_result.html", context)
+
+
+@login_required
+@require_POST
+def exam_add_missed(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = get_object_or_404(ExamAttempt, pk=pk, user=request.user, submitted_at__isnull=False)
+    added = add_missed_to_reviews(attempt, timezone.now())
+    if added:
+        messages.success(request, f"Added {added} question{'s' if added != 1 else ''} to your reviews as new cards.")
+    else:
+        messages.info(request, "Every question you missed is already in your reviews.")
+    return redirect("quizzes:exam_result", pk=pk)
 
 
 @login_required
@@ -330,7 +352,10 @@ def review(request: HttpRequest) -> HttpResponse:
     if queue.card:
         card = queue.card
         question = _questions_by_id([card.question_id])[card.question_id]
-        context |= {"question": question, "form": AnswerForm(question, _option_order(question, seed=card.pk))}
+        context |= {
+            "question": question,
+            "form": AnswerForm(question, _option_order(question, seed=_review_seed(card))),
+        }
         if question.type == Question.Type.FLASHCARD:
             context["outcomes"] = show_card(card, now, prefs.desired_retention)
     return render_page(request, "quizzes/review.html", context, partial="review-card")
@@ -342,8 +367,8 @@ def review_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """A choice question answered in review: show right/wrong, explanations and the four buttons."""
     card = get_object_or_404(Card.objects.select_related("question"), pk=pk, user=request.user)
     question = _questions_by_id([card.question_id])[card.question_id]
-    order = _option_order(question, seed=card.pk)
-    form = AnswerForm(question, order, request.POST)
+    order = _option_order(question, seed=_review_seed(card))
+    form = AnswerForm(question, order, request.POST, require_answer=True)
     prefs = _prefs(request)
     if not form.is_valid():
         context = {
@@ -352,7 +377,7 @@ def review_answer(request: HttpRequest, pk: int) -> HttpResponse:
             "question": question,
             "form": form,
         }
-        return render(request, "quizzes/review.html", context, status=422)
+        return render_page(request, "quizzes/review.html", context, partial="review-card", status=422)
     chosen = form.chosen()
     correct = _grade(question, chosen)
     outcomes = show_card(card, timezone.now(), prefs.desired_retention)

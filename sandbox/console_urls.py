@@ -7,6 +7,7 @@ from sandbox import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("reset/", views.reset, name="reset"),
+    path("metrics/", views.metrics_home, name="metrics_home"),
     path("example/", views.load_example, name="example"),
     path("apis/new/", views.create_api, name="create_api"),
     path("apis/<str:api_id>/", views.api_detail, name="api"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django import forms
 
@@ -82,7 +83,16 @@ class IntegrationForm(forms.Form):
     uri = forms.CharField(
         required=False,
         max_length=500,
-        help_text="Lambda: a function ARN (stage variables allowed: ...:function:fn:${stageVariables.alias}); HTTP: a URL.",
+        label="Integration URI",
+        help_text=(
+            "Lambda (AWS_PROXY or AWS), any of: a function ARN "
+            "<code>arn:aws:lambda:us-east-1:123456789012:function:hello</code>; the full invocation URI "
+            "<code>arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:"
+            "123456789012:function:hello/invocations</code>; an alias from a stage variable "
+            "<code>arn:aws:lambda:us-east-1:123456789012:function:hello:${stageVariables.alias}</code>. "
+            "Another AWS service (AWS): <code>arn:aws:apigateway:us-east-1:sqs:path/123456789012/orders</code>. "
+            "HTTP or HTTP_PROXY: a URL such as <code>http://pets.example.internal/pets</code>. MOCK: leave empty."
+        ),
     )
     integration_http_method = forms.ChoiceField(choices=[("", "—")] + METHODS[:-2], required=False)
     passthrough = forms.ChoiceField(choices=[(v, v) for v in ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")])
@@ -99,6 +109,48 @@ class IntegrationForm(forms.Form):
 
     def clean_request_parameters(self):
         return json_object(self.cleaned_data["request_parameters"], "Request parameters")
+
+    def clean(self):
+        data = super().clean()
+        problem = uri_problem(data.get("type", ""), (data.get("uri") or "").strip())
+        if problem:
+            self.add_error("uri", problem)
+        return data
+
+
+def uri_problem(integration_type: str, uri: str) -> str:
+    """Why `uri` does not fit the integration type, naming the form that was expected ("" if it fits)."""
+    lambda_forms = (
+        "a Lambda invocation uri: the function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME, optionally "
+        ":ALIAS or :${stageVariables.NAME}) or the full form "
+        "(arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)"
+    )
+    if integration_type == "MOCK" or (not uri and integration_type == ""):
+        return ""
+    if not uri:
+        return f"A {integration_type} integration needs a URI: " + (
+            lambda_forms if integration_type == "AWS_PROXY" else "see the accepted forms below."
+        )
+    if integration_type in ("HTTP", "HTTP_PROXY"):
+        return (
+            ""
+            if gw.model.HTTP_URI.match(uri)
+            else f"Expected a URL for {integration_type}, such as http://pets.example.internal/pets."
+        )
+    function = uri
+    invoke = gw.model.LAMBDA_INVOKE_URI.match(uri)
+    if invoke:
+        function = invoke["function"]
+    if integration_type == "AWS_PROXY":
+        return "" if gw.model.LAMBDA_FUNCTION_ARN.match(function) else f"Expected {lambda_forms}."
+    if integration_type == "AWS":
+        if gw.model.LAMBDA_FUNCTION_ARN.match(function) or (not invoke and gw.model.AWS_SERVICE_URI.match(uri)):
+            return ""
+        return (
+            f"Expected {lambda_forms}, or an AWS service URI "
+            "(arn:aws:apigateway:REGION:SERVICE:action/ACTION or arn:aws:apigateway:REGION:SERVICE:path/PATH)."
+        )
+    return ""
 
 
 class IntegrationResponseForm(forms.Form):
@@ -129,6 +181,10 @@ class DeployForm(forms.Form):
     description = forms.CharField(required=False, max_length=200)
 
 
+# RFC 9110 field names: tokens of tchar.
+HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
 class TestForm(forms.Form):
     target = forms.CharField(initial="__working__", help_text="A stage, or the working copy (like the console's Test).")
     method = forms.ChoiceField(choices=METHODS[:-1])
@@ -143,7 +199,16 @@ class TestForm(forms.Form):
         required=False, label="Sign as IAM user", help_text="A user of your sandbox with an access key."
     )
     bearer = forms.CharField(required=False, label="Use token", help_text="A Cognito token (sent in Authorization).")
-    source_ip = forms.GenericIPAddressField(required=False, initial="203.0.113.10")
+    raw_body = forms.BooleanField(
+        required=False, label="Send the body as it is", help_text="Skip the JSON check of a JSON body."
+    )
+    source_ip = forms.GenericIPAddressField(
+        required=False,
+        initial="203.0.113.10",
+        label="Source IP",
+        help_text="The caller's address, as a resource policy's aws:SourceIp sees it.",
+        error_messages={"invalid": "Enter an IPv4 address such as 203.0.113.10, or an IPv6 address."},
+    )
 
     def clean_path(self):
         path = self.cleaned_data["path"].strip()
@@ -159,10 +224,38 @@ class TestForm(forms.Form):
         return pairs
 
     def clean_headers(self):
-        for line in self.cleaned_data["headers"].splitlines():
-            if line.strip() and ":" not in line:
-                raise forms.ValidationError(f"“{line.strip()}” is not a header: write Name: value")
+        problems = []
+        for number, line in enumerate(self.cleaned_data["headers"].splitlines(), 1):
+            if not line.strip():
+                continue
+            name, colon, _value = line.partition(":")
+            if not colon:
+                problems.append(f"Line {number}: “{line.strip()}” is not a header: write Name: value")
+            elif not HEADER_NAME_RE.match(name.strip()):
+                problems.append(
+                    f"Line {number}: “{name.strip()}” is not a valid header name "
+                    "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces)"
+                )
+        if problems:
+            raise forms.ValidationError(problems)
         return self.cleaned_data["headers"]
+
+    def clean(self):
+        data = super().clean()
+        body = data.get("body") or ""
+        declared = (
+            next((v for n, v in self.header_pairs() if n.lower() == "content-type"), "") if "headers" in data else ""
+        )
+        if body.strip() and "json" in declared.lower() and not data.get("raw_body"):
+            try:
+                json.loads(body)
+            except ValueError as exc:
+                self.add_error(
+                    "body",
+                    f"Not valid JSON ({exc}). To send it anyway, for example to see a request validator "
+                    "refuse it, tick “Send the body as it is”.",
+                )
+        return data
 
 
 class PreviewForm(forms.Form):

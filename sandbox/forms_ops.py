@@ -660,8 +660,9 @@ class DeletePlanForm(EngineForm):
 
 
 class UsageForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> shows a value only in ISO form, whatever the locale's format.
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     @staticmethod
     def default_initial(today: date) -> dict[str, date]:

@@ -1,4 +1,4 @@
-"""Real HTTP for every deployed stage: /gw/<api-id>/<stage>/<path>.
+"""Real HTTP for every deployed stage: the gateway's answer to one request (see invoke_host).
 
 Public like the real service: governed only by the API's own auth, keys and policies. The
 learner's sandbox is found through ApiOwner, its Account is cached per process by revision
@@ -15,8 +15,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 
 import gateway as gw
 from gateway import v2
@@ -28,19 +26,9 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 _RNG = random.SystemRandom()
 
 
-def request_headers(request: HttpRequest) -> list[tuple[str, str]]:
-    headers = []
-    for key, value in request.META.items():
-        if key.startswith("HTTP_"):
-            headers.append(("-".join(part.capitalize() for part in key[5:].split("_")), value))
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append(("Content-Type" if key == "CONTENT_TYPE" else "Content-Length", value))
-    return headers
-
-
 @dataclass
 class Call:
-    """One HTTP request to /gw/, whatever server delivered it."""
+    """One HTTP request to a deployed stage, whatever server delivered it."""
 
     method: str
     api_id: str
@@ -113,32 +101,6 @@ def _owner(api_id: str) -> tuple[str, int, uuid.UUID] | None:
 def _error(status: int, message: str, error_type: str | None = None) -> tuple[int, list[tuple[str, str]], str]:
     headers = [("Content-Type", "application/json")] + ([("x-amzn-ErrorType", error_type)] if error_type else [])
     return status, headers, json.dumps({"message": message}, separators=(",", ":"))
-
-
-@csrf_exempt
-def invoke(request: HttpRequest, api_id: str, stage: str, path: str = "") -> HttpResponse:
-    """The Django view (tests, and any server that bypasses the WSGI fast path)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    call = Call(
-        method=request.method or "GET",
-        api_id=api_id,
-        stage=stage,
-        path=path,
-        query=[(k, v) for k in request.GET for v in request.GET.getlist(k)],
-        headers=request_headers(request),
-        body=b"" if length > MAX_PAYLOAD_BYTES else request.body,
-        remote_addr=request.META.get("REMOTE_ADDR", "127.0.0.1"),
-        content_length=length,
-    )
-    status, headers, body = handle(call)
-    response = HttpResponse(body, status=status)
-    del response["Content-Type"]
-    for name, value in headers:
-        response[name] = value  # a repeated header keeps the last value (Django's headers are a mapping)
-    return response
 
 
 def _touches_data(account: gw.Account, api_id: str) -> bool:

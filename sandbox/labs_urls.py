@@ -14,5 +14,6 @@ urlpatterns = [
     path("labs/<slug:slug>/try/", views.lab_try, name="lab_try"),
     path("labs/<slug:slug>/panel/", views.lab_panel, name="lab_panel"),
     path("labs/<slug:slug>/practice/<int:session>/", views.lab_practice_check, name="lab_practice_check"),
+    path("labs-panel/close/", views.lab_undock, name="lab_undock"),
     path("progress/", views.progress, name="progress"),
 ]

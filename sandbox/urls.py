@@ -1,10 +1,9 @@
-from django.urls import include, path, re_path
-
-from sandbox import gw
+from django.urls import include, path
 
 app_name = "sandbox"
 
+# Deployed stages are not served here: invoke hosts and /gw/ are answered before any URL is
+# resolved (sandbox.invoke_host: the WSGI fast path, or its middleware).
 urlpatterns = [
-    re_path(r"^gw/(?P<api_id>[a-z0-9]+)/(?P<stage>[A-Za-z0-9_$-]+)/?(?P<path>.*)$", gw.invoke, name="invoke"),
     path("sandbox/", include("sandbox.console_urls")),
 ]

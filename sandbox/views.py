@@ -18,6 +18,8 @@ import gateway as gw
 from gateway import sigv4, v2
 from gateway.pipeline import Request, Runtime
 from gateway.vtl import Limits, TemplateError, TemplateInput, render_with_overrides
+from sandbox import invoke_host
+from sandbox.confirm import confirm_page, confirmed, plural
 from sandbox.forms import (
     ApiSettingsForm,
     CorsForm,
@@ -82,8 +84,25 @@ def home(request: HttpRequest) -> HttpResponse:
         ],
         "form": CreateApiForm(),
         "functions": sorted(account.functions),
+        "counts": {
+            "apis": len(rest) + len(other),
+            "keys": len(account.apiKeys),
+            "plans": len(account.usagePlans),
+            "users": len(account.iamUsers),
+            "pools": len(account.userPools),
+        },
     }
     return render(request, "sandbox/home.html", context)
+
+
+@login_required
+@require_GET
+def metrics_home(request: HttpRequest) -> HttpResponse:
+    """Metrics and logs are kept per API stage: pick the API (and stage) to look at."""
+    account = SandboxAccount.for_user(request.user).account()
+    rest = sorted(account.restApis.values(), key=lambda a: a.name.lower())
+    rows = [(api, sorted(api.stages)) for api in rest]
+    return render(request, "sandbox/metrics_home.html", {"rows": rows})
 
 
 @login_required
@@ -129,6 +148,25 @@ def create_api(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delete_api(request: HttpRequest, api_id: str) -> HttpResponse:
+    if not confirmed(request):
+        api = _rest_api(SandboxAccount.for_user(request.user).account(), api_id)
+        in_plans = sum(
+            any(s.apiId == api_id for s in p.apiStages)
+            for p in SandboxAccount.for_user(request.user).account().usagePlans.values()
+        )
+        lost = [
+            f"the REST API {api.name} ({api.id}) and its {plural(len(api.resources), 'resource')}",
+            f"{plural(len(api.stages), 'stage')} and {plural(len(api.deployments), 'deployment')}: every invoke URL of it stops answering",
+        ]
+        if in_plans:
+            lost.append(f"its stages in {plural(in_plans, 'usage plan')}")
+        return confirm_page(
+            request,
+            title=f"Delete the API {api.name}?",
+            lost=lost,
+            button="Delete the API",
+            cancel=_url("sandbox:api", api_id),
+        )
     with SandboxAccount.editing(request.user) as account:
         _rest_api(account, api_id)
         del account.restApis[api_id]
@@ -139,7 +177,22 @@ def delete_api(request: HttpRequest, api_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def reset(request: HttpRequest) -> HttpResponse:
-    SandboxAccount.for_user(request.user)
+    account = SandboxAccount.for_user(request.user).account()
+    if not confirmed(request):
+        lost = [
+            f"{plural(len(account.restApis), 'REST API')} and {plural(len(account.v2Apis), 'HTTP or WebSocket API')}, with their stages",
+            f"{plural(len(account.apiKeys), 'API key')} and {plural(len(account.usagePlans), 'usage plan')}",
+            f"{plural(len(account.iamUsers), 'IAM user')} and {plural(len(account.userPools), 'Cognito user pool')}",
+            "changes to the Lambda functions (the teaching functions come back as they were)",
+            "lab set-ups in your sandbox (your lab progress and scores are kept)",
+        ]
+        return confirm_page(
+            request,
+            title="Reset your whole sandbox?",
+            lost=lost,
+            button="Reset my sandbox",
+            cancel=_url("sandbox:home"),
+        )
     with transaction.atomic():
         sandbox = SandboxAccount.objects.select_for_update().get(user=request.user)
         sandbox.store(new_account())
@@ -280,6 +333,7 @@ def _api_context(request: HttpRequest, account: gw.Account, api: gw.RestApi, **e
         "validators": sorted(api.requestValidators.values(), key=lambda v: v.name),
         "iam_users": sorted(account.iamUsers),
         "working_copy": WORKING_COPY,
+        "calls": [(s.stageName, invoke_host.invoke_url(request, api.id, s.stageName)) for s, _dirty in stages],
         "host": request.get_host(),
         "scheme": request.scheme,
     }
@@ -594,7 +648,7 @@ def run_test(user, api_id: str, form: TestForm) -> gw.Response:
 @login_required
 @require_POST
 def test_invoke(request: HttpRequest, api_id: str) -> HttpResponse:
-    _rest_api(SandboxAccount.for_user(request.user).account(), api_id)  # 404 for anything not yours
+    api = _rest_api(SandboxAccount.for_user(request.user).account(), api_id)  # 404 for anything not yours
     form = TestForm(request.POST)
     result, problems = None, []
     if form.is_valid():
@@ -603,8 +657,10 @@ def test_invoke(request: HttpRequest, api_id: str) -> HttpResponse:
         except ENGINE_ERRORS as exc:
             problems = _problems(exc)
     context = {"test_form": form, "result": result, "test_problems": problems, "steps": STEPS}
-    if request.htmx:
-        return render(request, "sandbox/_test_result.html", context)
+    if request.htmx:  # the whole panel, so field errors show next to their fields
+        stages = [(s, undeployed(api, s)) for s in sorted(api.stages.values(), key=lambda s: s.stageName)]
+        context |= {"api": api, "stages": stages, "working_copy": WORKING_COPY}
+        return render(request, "sandbox/_test_panel.html", context)
     return _rerender(request, api_id, status=200 if result else 422, **context)
 
 

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 import gateway as gw
@@ -20,7 +21,7 @@ from gateway.pipeline import Runtime
 from notes.models import Topic
 from quizzes import labs as quiz_labs
 from quizzes.models import Card, PracticeSession, Question, ReviewLog
-from sandbox import labs
+from sandbox import dock, invoke_host, labs
 from sandbox.models import LabProgress, LimitError, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
 from studyapp.htmx import render_page
@@ -95,10 +96,22 @@ def _console_links(lab: labs.Lab, account: gw.Account) -> list[dict]:
             if link.get("stage"):
                 args.append(link["stage"])
         try:
-            links.append({"label": link["label"], "url": reverse(link["url"], args=args)})
+            links.append({"label": link["label"], "url": f"{reverse(link['url'], args=args)}?lab={lab.slug}"})
         except NoReverseMatch:
             continue  # a console page this deployment does not have
     return links
+
+
+def _browser_calls(request: HttpRequest, lab: labs.Lab, account: gw.Account) -> list[tuple[str, str]]:
+    """Each deployed stage of the lab's REST and HTTP APIs, for a real cross-origin call from the page."""
+    calls = []
+    for name, (kind, api_id) in labs.api_ids(account, lab).items():
+        api = account.restApis.get(api_id) if kind == "REST" else account.v2Apis.get(api_id)
+        if api is None or kind == "WEBSOCKET":
+            continue
+        for stage in sorted(api.stages):
+            calls.append((f"{name} {stage}", invoke_host.invoke_url(request, api_id, stage)))
+    return calls
 
 
 def _hints_shown(request: HttpRequest, lab: labs.Lab) -> int:
@@ -121,6 +134,8 @@ def _lab_context(request: HttpRequest, lab: labs.Lab, **extra) -> dict:
         "next_hint": shown + 1 if shown < len(lab.hints) else None,
         "console_links": _console_links(lab, account),
         "try_form": TryForm(initial=labs.try_defaults(lab, account)),
+        "calls": _browser_calls(request, lab, account) if lab.topic == "cors" else [],
+        "call_path": lab.try_.get("path", "/"),
         "started": bool(labs.api_ids(account, lab)) or (progress is not None),
     }
     context.update(extra)
@@ -200,6 +215,7 @@ def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
             progress.last_result = []
             progress.save(update_fields=["started_at", "last_result"])
         messages.success(request, f"“{lab.title}” is ready in your sandbox.")
+        dock.dock(request, lab.slug)
     if request.htmx:
         return render(
             request, "sandbox/_lab_panel.html", _lab_context(request, lab, inline=request.POST.get("inline") == "1")
@@ -217,7 +233,21 @@ def lab_check(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "sandbox/_lab_checks.html", context)
     if labs.all_passed(results):
         messages.success(request, "Every check passes: lab done.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # checked from the lab dock beside a console page
     return redirect(reverse("sandbox:lab", args=[lab.slug]) + "#checks")
+
+
+@login_required
+@require_POST
+def lab_undock(request: HttpRequest) -> HttpResponse:
+    """Close the lab panel shown beside console pages."""
+    dock.undock(request)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back.split("?lab=")[0])
+    return redirect("sandbox:home")
 
 
 @login_required

@@ -35,6 +35,8 @@ from gateway.pipeline import Call, Request, Runtime, _context
 from gateway.state import MemoryStore
 from quizzes.charts import line_chart
 from sandbox import forms_ops as f
+from sandbox import invoke_host
+from sandbox.confirm import confirm_page, confirmed, plural
 from sandbox.models import LimitError, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME, TELEMETRY
 from studyapp.htmx import render_page
@@ -108,7 +110,7 @@ def _undeployed(definition: dict, deployment: gw.Deployment | None) -> bool:
 
 
 def _invoke_url(request: HttpRequest, api_id: str, stage: str) -> str:
-    return request.build_absolute_uri(f"/gw/{api_id}/{stage}/")
+    return invoke_host.invoke_url(request, api_id, stage)
 
 
 def _when(seconds: float | None) -> datetime | None:
@@ -405,10 +407,22 @@ def _own_plan(request: HttpRequest, plan_id: str) -> gw.model.UsagePlan:
 @login_required
 @require_POST
 def key_action(request: HttpRequest, key_id: str, action: str) -> HttpResponse:
-    _own_key(request, key_id)
+    key = _own_key(request, key_id)
     form_class = {"enabled": f.KeyEnabledForm, "delete": f.DeleteKeyForm}.get(action)
     if form_class is None:
         raise Http404("No such action")
+    if action == "delete" and not confirmed(request):
+        plans = [p.name for p in _account(request).usagePlans.values() if key_id in p.keyIds]
+        lost = [f"the API key {key.name} and its value: callers that send it get 403 Forbidden"]
+        if plans:
+            lost.append(f"its place in {plural(len(plans), 'usage plan')} ({', '.join(plans)}) and its usage there")
+        return confirm_page(
+            request,
+            title=f"Delete the API key {key.name}?",
+            lost=lost,
+            button="Delete the key",
+            cancel=reverse("sandbox:keys"),
+        )
     form = form_class(request.POST)
     notice = _change(request, form, key_id)
     if notice is None:
@@ -442,6 +456,20 @@ def plan_action(request: HttpRequest, plan_id: str, action: str, key_id: str | N
         raise Http404("No such action")
     if key_id is not None:
         _own_key(request, key_id)
+    if action == "delete" and not confirmed(request):
+        plan = _own_plan(request, plan_id)
+        lost = [
+            f"the usage plan {plan.name}, its throttle and quota settings and its usage records",
+            f"access for {plural(len(plan.keyIds), 'API key')} through it, on {plural(len(plan.apiStages), 'API stage')}: "
+            "methods that require a key answer those keys 403 unless another plan covers them",
+        ]
+        return confirm_page(
+            request,
+            title=f"Delete the usage plan {plan.name}?",
+            lost=lost,
+            button="Delete the plan",
+            cancel=reverse("sandbox:keys"),
+        )
     form = forms[action]()
     notice = _change(request, form, plan_id, *([key_id] if key_id else []))
     if notice is None:
@@ -1260,7 +1288,7 @@ def _v2_page(
             "stage": stage,
             "dirty": _undeployed(definition, api.deployments.get(stage.deploymentId or "")),
             "invoke_url": _invoke_url(request, api.apiId, stage.stageName),
-            "ws_url": request.build_absolute_uri(f"/gw/{api.apiId}/{stage.stageName}").replace("http", "ws", 1),
+            "ws_url": invoke_host.invoke_url(request, api.apiId, stage.stageName).rstrip("/").replace("http", "ws", 1),
         }
         for stage in sorted(api.stages.values(), key=lambda s: s.stageName)
     ]

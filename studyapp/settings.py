@@ -8,6 +8,9 @@ fresh clone runs with no configuration at all:
 - DATABASE_URL (default: SQLite file var/db.sqlite3), e.g. postgres://user:pw@host/db
 - DJANGO_ALLOWED_HOSTS (comma separated; default: localhost names)
 - DJANGO_CSRF_TRUSTED_ORIGINS (comma separated; default: none)
+- GATEWAY_INVOKE_DOMAIN (default: execute-api.localhost): learners' APIs answer at
+  http://<api-id>.<this domain>:<port>/<stage>/, an origin of their own (docs/configuration.md)
+- DJANGO_SECURE (default off): HTTPS-only cookies, HSTS, SSL redirect, trusted proxy header
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+GATEWAY_INVOKE_DOMAIN = os.environ.get("GATEWAY_INVOKE_DOMAIN", "execute-api.localhost")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
+    "django_ratelimit",
     "studyapp",
     "notes",
     "quizzes",
@@ -73,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: invoke hosts and /gw/ reach the gateway and nothing else (no session, no page).
+    "sandbox.invoke_host.middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -80,9 +88,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Last of the auth chain, as django-axes requires: it answers locked-out logins.
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studyapp.middleware.content_security_policy",
+    "sandbox.dock.lab_dock_middleware",
 ]
 
 ROOT_URLCONF = "studyapp.urls"
@@ -125,6 +136,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login attempts are limited per account and per address (django-axes, stored in the database
+# so every app server agrees): 10 failures in a row lock that username from that address, and
+# that address for any username, for an hour; even the right password is refused meanwhile.
+# Admins unlock in the admin (Axes: access attempts) or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("STUDYAPP_LOGIN_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("STUDYAPP_PROXY_COUNT", 0))  # behind nginx: 1
+# Sign-ups per address (django-ratelimit), counted in a database cache shared by every server.
+SIGNUP_RATE = os.environ.get("STUDYAPP_SIGNUP_RATE", "5/h")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "studyapp_shared_cache"},
+}
+RATELIMIT_USE_CACHE = "shared"
+# The database cache's increment is not atomic: two simultaneous sign-ups may both be counted
+# as one, which leaves the limit approximate by a request or two; acceptable for sign-up spam.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "notes:home"
 LOGOUT_REDIRECT_URL = "notes:home"
@@ -145,16 +178,31 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# Host-only cookies (no Domain attribute): never sent to the invoke hosts (*.execute-api...).
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Pages load nothing from other origins: the app works offline and injected markup cannot call out.
+# They may call learners' own APIs (CORS labs): `{invoke_origins}` becomes the invoke hosts' pattern.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' {invoke_origins}; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# DJANGO_SECURE=1: the production profile behind HTTPS (docs/configuration.md); `manage.py check
+# --deploy` is clean with it.
+if env_bool("DJANGO_SECURE", False):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 
 # Study content
 NOTES_CONTENT_DIR = BASE_DIR / "notes" / "content"

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from studyapp import views
 
@@ -12,6 +14,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says (the admin's pages name no icon).
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("", include("sandbox.urls")),
     path("", include("quizzes.urls")),
     path("", include("notes.urls")),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import template
 
-from sandbox import labs
+from sandbox import dock, labs
 from sandbox.models import LabProgress
 
 register = template.Library()
@@ -48,3 +48,23 @@ def status_class(status) -> str:
         return f"status-{int(status) // 100}xx"
     except (TypeError, ValueError):
         return ""
+
+
+@register.inclusion_tag("sandbox/_lab_dock.html", takes_context=True)
+def lab_dock(context):
+    """The lab docked beside console pages (sandbox.dock), with its goal, steps and checks."""
+    request = context["request"]
+    match = request.resolver_match
+    slug = dock.docked(request)
+    lab = labs.get_lab(slug) if slug else None
+    on_lab_page = bool(match and match.url_name and match.url_name.startswith("lab"))
+    if lab is None or on_lab_page or not request.user.is_authenticated:
+        return {"lab": None}
+    progress = LabProgress.objects.filter(user=request.user, lab=lab.slug).first()
+    return {
+        "lab": lab,
+        "progress": progress,
+        "results": progress.last_result if progress else None,
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }

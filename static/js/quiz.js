@@ -20,7 +20,8 @@
       if (reveal) {
         reveal.open = true;
       } else if (ratingVisible) {
-        rating.querySelector('[data-key="3"]')?.click(); // Space = Good
+        // Space = the suggested rating (Again after a wrong answer), else Good.
+        (rating.querySelector(".suggested") || rating.querySelector('[data-key="3"]'))?.click();
       } else {
         return;
       }

@@ -9,17 +9,10 @@ from playwright.sync_api import expect
 
 from notes.loader import ingest_paths
 from quizzes.loader import load_bank
+from tests.browser.helpers import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("a-good-password-42")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".who")).to_have_text(username)
 
 
 def test_practise_a_topic_sit_a_short_exam_and_review_the_misses(page, settings):
@@ -64,10 +57,15 @@ def test_practise_a_topic_sit_a_short_exam_and_review_the_misses(page, settings)
     expect(page.get_by_role("heading", name=re.compile(r"\d of 3 correct"))).to_be_visible()
     expect(page.locator("svg.chart").first).to_be_visible()
     unanswered = page.locator(".review-item", has=page.get_by_text("Unanswered")).first
-    expect(unanswered.locator(".explanation").first).to_be_visible()  # misses are open, explained
+    # The summary first, each explanation folded: open one, or all at once.
+    expect(unanswered.locator(".explanation").first).to_be_hidden()
+    unanswered.locator("summary").click()
+    expect(unanswered.locator(".explanation").first).to_be_visible()
+    page.get_by_role("button", name="Expand all").click()
+    expect(page.locator(".review-item .explanation").last).to_be_visible()
 
     # Review the wrong answers: practise exactly the missed questions.
-    page.get_by_role("button", name="Practise the questions I missed").click()
+    page.get_by_role("button", name=re.compile(r"Practise the \d questions? I missed")).click()
     expect(page.get_by_text(re.compile(r"Question 1 of [23]"))).to_be_visible()
     page.keyboard.press("1")
     page.keyboard.press("Enter")

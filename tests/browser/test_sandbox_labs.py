@@ -8,17 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("a-good-password-42")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".who")).to_have_text(username)
 
 
 def open_lab(page, title: str) -> None:

@@ -152,6 +152,7 @@ def test_item_analysis_counts_discriminates_and_flags(db):
     question = make_question("caching-101", "caching", right=(2,))
     other = make_question("caching-102", "caching", right=(0,))
     right, wrong = (str(o.pk) for o in (question.options.get(order=2), question.options.get(order=0)))
+    other_wrong = str(other.options.get(order=1).pk)
     for n in range(12):
         learner = UserFactory()
         strong = n % 2 == 0
@@ -166,7 +167,7 @@ def test_item_analysis_counts_discriminates_and_flags(db):
         ExamResponse.objects.create(
             attempt=attempt, question=question, position=1, chosen=[right if strong else wrong], correct=strong
         )
-        ExamResponse.objects.create(attempt=attempt, question=other, position=2, chosen=[], correct=False)
+        ExamResponse.objects.create(attempt=attempt, question=other, position=2, chosen=[other_wrong], correct=False)
     stats = item_analysis([question.pk, other.pk])
     assert stats[question.pk].attempts == 12 and stats[question.pk].share_correct == 0.5
     assert stats[question.pk].discrimination == pytest.approx(1.0)
@@ -180,3 +181,19 @@ def test_topic_page_offers_practice_and_adding_cards(client, student, question):
     html = client.get("/topics/caching/").content.decode()
     assert "1 question · practise this topic" in html
     assert "/quiz/topics/caching/add-cards/" in html
+
+
+def test_item_analysis_leaves_out_exam_questions_never_answered(db):
+    question = make_question("caching-101", "caching", right=(0,))
+    for _ in range(3):
+        attempt = ExamAttempt.objects.create(
+            user=UserFactory(),
+            started_at="2026-01-01T00:00Z",
+            deadline="2026-01-01T02:10Z",
+            total=1,
+            submitted_at="2026-01-01T01:00Z",
+            correct=0,
+        )
+        ExamResponse.objects.create(attempt=attempt, question=question, position=1, chosen=[], correct=False)
+    stats = item_analysis([question.pk])[question.pk]
+    assert stats.attempts == 0 and stats.not_reached == 3 and stats.share_correct is None

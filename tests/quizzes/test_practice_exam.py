@@ -57,12 +57,28 @@ class TestPractice:
         session.refresh_from_db()
         assert session.position == 1
 
-    def test_multiple_response_with_one_missing_choice_is_wrong(self, client, student, bank):
+    def test_multiple_response_with_one_wrong_choice_is_wrong(self, client, student, bank):
         client.force_login(student)
         client.post("/quiz/practice/", {"topics": [bank[1].topic.pk], "types": ["multiple"], "count": 1})
         session = PracticeSession.objects.get(user=student)
-        page = client.post(f"/quiz/practice/{session.pk}/", {"choice": option_ids(bank[1], 0)})
+        page = client.post(f"/quiz/practice/{session.pk}/", {"choice": option_ids(bank[1], 0, 1)})
         assert "Not quite." in page.content.decode()
+
+    def test_too_few_picks_are_refused_and_nothing_is_recorded(self, client, student, bank):
+        client.force_login(student)
+        client.post("/quiz/practice/", {"topics": [bank[1].topic.pk], "types": ["multiple"], "count": 1})
+        session = PracticeSession.objects.get(user=student)
+        page = client.post(f"/quiz/practice/{session.pk}/", {"choice": option_ids(bank[1], 0)}).content.decode()
+        assert "This question asks for 2 answers; you chose 1." in page and "Not quite." not in page
+        assert not session.responses.exists() and not ReviewLog.objects.filter(user=student).exists()
+
+    def test_checking_with_nothing_chosen_asks_for_an_option(self, client, student, bank):
+        client.force_login(student)
+        client.post("/quiz/practice/", {"topics": [bank[0].topic.pk], "types": ["single"], "count": 1})
+        session = PracticeSession.objects.get(user=student)
+        page = client.post(f"/quiz/practice/{session.pk}/", {}).content.decode()
+        assert "Choose an option first." in page and "Not quite." not in page
+        assert not session.responses.exists() and not Card.objects.filter(user=student).exists()
 
     def test_ordering_needs_distinct_positions(self, client, student, bank):
         client.force_login(student)
@@ -117,19 +133,46 @@ class TestExam:
         assert "1 flagged" in client.get(f"/quiz/exam/{exam.pk}/submit/").content.decode()
 
     def test_submit_scores_unanswered_as_wrong_and_schedules_misses(self, client, exam):
-        first = exam.responses.get(position=1)
+        first, second, third = exam.responses.order_by("position")
         right = [str(pk) for pk in first.question.options.filter(correct=True).values_list("pk", flat=True)]
         client.post(f"/quiz/exam/{exam.pk}/q/1/", {"choice": right, "go": "next"})
+        wrong = [str(second.question.options.filter(correct=False).first().pk)]
+        client.post(f"/quiz/exam/{exam.pk}/q/2/", {"choice": wrong, "go": "next"})
         response = client.post(f"/quiz/exam/{exam.pk}/submit/")
         assert response["Location"] == reverse("quizzes:exam_result", args=[exam.pk])
         exam.refresh_from_db()
         assert (exam.correct, exam.total) == (1, 3)
         assert exam.scaled == 400 and exam.passed is False
         assert sum(row["total"] for row in exam.by_topic) == 3
+        # The wrong answer is scheduled; the question never answered is not a review at all.
         misses = ReviewLog.objects.filter(user=exam.user, source=ReviewLog.Source.EXAM)
-        assert misses.count() == 2
+        assert list(misses.values_list("card__question_id", flat=True)) == [second.question_id]
+        assert not Card.objects.filter(user=exam.user, question=third.question).exists()
         page = client.get(f"/quiz/exam/{exam.pk}/").content.decode()
         assert "1 of 3 correct" in page and "Unanswered" in page and "<svg" in page
+
+    def test_unanswered_questions_create_no_cards_and_no_reviews(self, client, exam):
+        first = exam.responses.get(position=1)
+        wrong = [str(first.question.options.filter(correct=False).first().pk)]
+        client.post(f"/quiz/exam/{exam.pk}/q/1/", {"choice": wrong, "go": "next"})
+        client.post(f"/quiz/exam/{exam.pk}/submit/")
+        assert list(Card.objects.filter(user=exam.user).values_list("question_id", flat=True)) == [first.question_id]
+        assert ReviewLog.objects.filter(user=exam.user).count() == 1
+        stats = client.get(reverse("quizzes:stats")).content.decode()
+        assert "1 review in the last 26 weeks" in stats
+
+    def test_add_missed_to_reviews_adds_exactly_what_the_button_says(self, client, exam):
+        first = exam.responses.get(position=1)
+        wrong = [str(first.question.options.filter(correct=False).first().pk)]
+        client.post(f"/quiz/exam/{exam.pk}/q/1/", {"choice": wrong, "go": "next"})
+        client.post(f"/quiz/exam/{exam.pk}/submit/")
+        page = client.get(f"/quiz/exam/{exam.pk}/").content.decode()
+        assert "Add 2 to my reviews" in page and "2 of the 3 missed are new; 1 is already in your reviews." in page
+        client.post(f"/quiz/exam/{exam.pk}/add-missed/")
+        assert Card.objects.filter(user=exam.user).count() == 3
+        assert ReviewLog.objects.filter(user=exam.user).count() == 1  # added as new cards, nothing rated
+        page = client.get(f"/quiz/exam/{exam.pk}/").content.decode()
+        assert "Add 0" not in page and "All 3 missed questions are in your reviews." in page
 
     def test_deadline_passed_submits_automatically_on_the_next_request(self, client, exam):
         ExamAttempt.objects.filter(pk=exam.pk).update(deadline=timezone.now() - timedelta(seconds=1))

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from quizzes.models import Card, LearnerSettings, ReviewLog, commit_rating, ensure_cards
+from quizzes.stats import learner_stats
 from tests.factories import UserFactory, make_question
 
 
@@ -153,3 +154,22 @@ def test_home_shows_due_count_and_weakest_topics(client, student, cards):
 def test_review_pages_need_login(client, db):
     for url in ("/review/", "/stats/", "/review/settings/"):
         assert client.get(url).status_code == 302
+
+
+def test_stats_say_when_there_is_too_little_data_and_show_recall_per_topic(client, student, cards):
+    card = Card.objects.filter(user=student).first()
+    commit_rating(card, 1, timezone.now(), 0.9, ReviewLog.Source.EXAM)  # one wrong answer: a learning card
+    client.force_login(student)
+    html = client.get("/stats/").content.decode()
+    assert "true retention shows after 20 reviews" in html and "log loss shows after 30 reviews" in html
+    assert "Not enough data yet" in html
+    mastery = learner_stats(student, timezone.now(), LearnerSettings.for_user(student))["mastery"]
+    assert mastery and mastery[0]["mastery"] > 0.5  # recalled today with high probability, not 0%
+
+
+def test_review_space_key_follows_the_suggested_rating(client, student, cards):
+    card = Card.objects.filter(user=student, question__type="single").first()
+    client.force_login(student)
+    wrong = str(card.question.options.filter(correct=False).first().pk)
+    html = client.post(f"/review/cards/{card.pk}/answer/", {"choice": wrong}).content.decode()
+    assert 'class="rate rate-1 suggested"' in html

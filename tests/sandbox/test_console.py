@@ -175,6 +175,7 @@ def test_learner_cannot_see_change_or_test_another_learners_api(client, learner,
     assert client.get(f"/sandbox/apis/{api_id}/").status_code == 404
     assert client.post(f"/sandbox/apis/{api_id}/deploy/", {"stage": "dev"}).status_code == 404
     assert client.post(f"/sandbox/apis/{api_id}/delete/").status_code == 404
+    assert client.post(f"/sandbox/apis/{api_id}/delete/", {"confirm": "yes"}).status_code == 404
     assert (
         client.post(f"/sandbox/apis/{api_id}/test/", {"target": "dev", "method": "GET", "path": "/"}).status_code == 404
     )
@@ -222,7 +223,10 @@ def test_template_preview_renders_or_explains(client_ada, learner):
 
 def test_reset_empties_the_sandbox(client_ada, learner):
     make_api(learner)
-    client_ada.post("/sandbox/reset/")
+    page = client_ada.post("/sandbox/reset/").content.decode()
+    assert "Reset your whole sandbox?" in page and "1 REST API" in page
+    assert account_of(learner).restApis != {}  # a confirm step first, which works without JavaScript
+    client_ada.post("/sandbox/reset/", {"confirm": "yes"})
     assert account_of(learner).restApis == {}
     assert not ApiOwner.objects.exists()
 
@@ -398,3 +402,69 @@ def test_enable_cors_action_adds_the_options_method(client_ada, learner):
     assert "OPTIONS" in account_of(learner).restApis[api_id].resource_by_path("/pets").resourceMethods
     bad = client_ada.post(f"/sandbox/apis/{api_id}/cors/", {"resource": resource.id, "origins": "not-an-origin"})
     assert bad.status_code == 422
+
+
+def test_deleting_an_api_asks_first_and_names_what_is_lost(client_ada, learner):
+    api_id = make_api(learner)
+    page = client_ada.post(f"/sandbox/apis/{api_id}/delete/").content.decode()
+    assert "Delete the API orders?" in page and "every invoke URL of it stops answering" in page
+    assert api_id in account_of(learner).restApis
+    client_ada.post(f"/sandbox/apis/{api_id}/delete/", {"confirm": "yes"})
+    assert api_id not in account_of(learner).restApis
+
+
+def test_a_lab_docks_beside_console_pages_until_closed(client_ada, learner):
+    page = client_ada.get("/sandbox/keys/", {"lab": "usage-plan-key"}).content.decode()
+    assert 'class="lab-dock"' in page and "Check my work" in page
+    assert 'class="lab-dock"' in client_ada.get("/sandbox/functions/").content.decode()  # it stays docked
+    assert 'class="lab-dock"' not in client_ada.get("/sandbox/labs/usage-plan-key/").content.decode()  # the lab itself
+    client_ada.post("/sandbox/labs-panel/close/", {"next": "/sandbox/keys/?lab=usage-plan-key"})
+    assert 'class="lab-dock"' not in client_ada.get("/sandbox/keys/").content.decode()
+
+
+def test_an_unknown_docked_lab_is_ignored(client_ada, learner):
+    assert client_ada.get("/sandbox/keys/", {"lab": "no-such-lab"}).status_code == 200
+
+
+def test_sandbox_navigation_marks_only_the_current_section(client_ada, learner):
+    api_id = make_api(learner)
+    for path, section in [
+        ("/sandbox/", "APIs"),
+        (f"/sandbox/apis/{api_id}/stages/", "APIs"),
+        ("/sandbox/keys/", "API keys &amp; usage plans"),
+        ("/sandbox/iam/", "IAM"),
+        ("/sandbox/metrics/", "Metrics &amp; logs"),
+        ("/sandbox/labs/", "Labs"),
+    ]:
+        html = client_ada.get(path).content.decode()
+        nav = html[html.index('class="sandbox-nav"') : html.index("</nav>", html.index('class="sandbox-nav"'))]
+        assert nav.count('aria-current="page"') == 1 and f'aria-current="page">{section}</a>' in nav, path
+
+
+def test_integration_uri_errors_name_the_expected_form(client_ada, learner):
+    api_id = make_api(learner)
+    root = account_of(learner).restApis[api_id].root.id
+    client_ada.post(
+        f"/sandbox/apis/{api_id}/methods/",
+        {"editor": "method", "resource": root, "http_method": "GET", "authorization_type": "NONE"},
+    )
+    page = client_ada.post(
+        f"/sandbox/apis/{api_id}/methods/",
+        {
+            "editor": "integration",
+            "resource": root,
+            "http_method": "GET",
+            "type": "AWS_PROXY",
+            "uri": "hello",
+            "integration_http_method": "POST",
+            "passthrough": "WHEN_NO_MATCH",
+            "timeout": "29000",
+        },
+    ).content.decode()
+    assert "Expected a Lambda invocation uri: the function ARN" in page
+    assert "arn:aws:lambda:us-east-1:123456789012:function:hello:${stageVariables.alias}" in page  # the help's examples
+
+
+def test_favicon_ico_points_at_the_shipped_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")

@@ -8,6 +8,7 @@ invalid input shows the error and changes nothing, and another learner's ids are
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -126,12 +127,13 @@ def stage_url(api_id, action=None, stage="dev"):
 def test_stages_list_and_stage_page_show_the_invoke_url_and_curl(client, api_id):
     listing = client.get(reverse("sandbox:stages", args=[api_id]))
     assert listing.status_code == 200
-    assert f"/gw/{api_id}/dev/" in error_text(listing)
+    # The invoke URL is on the API's own origin, like execute-api (issue: learners' APIs on their own origin).
+    assert f"http://{api_id}.execute-api.localhost/dev/" in error_text(listing)
     page = client.get(stage_url(api_id))
     text = error_text(page)
     assert page.status_code == 200
-    assert f"http://testserver/gw/{api_id}/dev/" in text
-    assert f"curl -i &#x27;http://testserver/gw/{api_id}/dev/pets&#x27;" in text
+    assert f"http://{api_id}.execute-api.localhost/dev/" in text
+    assert f"curl -i &#x27;http://{api_id}.execute-api.localhost/dev/pets&#x27;" in text
     assert "up to date" in text
 
 
@@ -357,8 +359,20 @@ def test_a_key_is_enabled_disabled_and_deleted(client, learner):
     assert stored(learner).apiKeys[key_id].enabled is True
     client.post(reverse("sandbox:key_action", args=[key_id, "enabled"]), {})
     assert stored(learner).apiKeys[key_id].enabled is False
-    client.post(reverse("sandbox:key_action", args=[key_id, "delete"]))
+    page = client.post(reverse("sandbox:key_action", args=[key_id, "delete"])).content.decode()
+    assert "Delete the API key k?" in page and "callers that send it get 403" in page
+    assert key_id in stored(learner).apiKeys  # nothing is deleted before the learner confirms
+    client.post(reverse("sandbox:key_action", args=[key_id, "delete"]), {"confirm": "yes"})
     assert stored(learner).apiKeys == {}
+
+
+def test_deleting_a_plan_asks_first_and_says_what_is_lost(client, learner):
+    plan_id = make_plan(client, learner)
+    page = client.post(reverse("sandbox:plan_action", args=[plan_id, "delete"])).content.decode()
+    assert "Delete the usage plan gold?" in page and "access for 0 API keys through it" in page
+    assert 'name="confirm" value="yes"' in page and plan_id in stored(learner).usagePlans
+    client.post(reverse("sandbox:plan_action", args=[plan_id, "delete"]), {"confirm": "yes"})
+    assert stored(learner).usagePlans == {}
 
 
 def make_plan(client, learner, **fields) -> str:
@@ -918,7 +932,7 @@ def test_sdk_download_is_valid_python_with_this_sites_base_url(client, learner, 
     assert response["Content-Disposition"] == 'attachment; filename="pets_client.py"'
     code = response.content.decode()
     compile(code, "pets_client.py", "exec")
-    assert f"http://testserver/gw/{api_id}/dev" in code
+    assert f"http://{api_id}.execute-api.localhost/dev" in code
     js = client.get(reverse("sandbox:openapi_sdk", args=[api_id]), {"stage": "dev", "language": "javascript"})
     assert js.status_code == 200 and "fetch" in js.content.decode()
     assert (
@@ -973,7 +987,7 @@ def test_http_api_routes_integrations_and_auto_deploy(client, learner, http_api_
     assert route.routeKey == "GET /pets/{id}" and route.target == f"integrations/{integration_id}"
     assert api.stages["$default"].deploymentId  # autoDeploy
     page = error_text(client.get(http_url(http_api_id)))
-    assert f"http://testserver/gw/{http_api_id}/$default/" in page and "up to date" in page
+    assert f"http://{http_api_id}.execute-api.localhost/$default/" in page and "up to date" in page
     called = client.get(f"/gw/{http_api_id}/$default/pets/7")
     assert called.status_code == 200 and json.loads(called.content)["pathParameters"] == {"id": "7"}
 
@@ -1161,3 +1175,13 @@ def test_another_learners_websocket_api_is_404(client, learner, other):
     assert client.post(ws_url(theirs, "connect"), {"stage": "dev"}).status_code == 404
     assert client.post(ws_url(theirs, "stage"), {"name": "dev"}).status_code == 404
     assert stored(other).v2Apis[theirs].stages == {}
+
+
+def test_usage_report_date_filters_show_their_values_as_iso_dates(client, learner):
+    with SandboxAccount.editing(learner) as account:
+        plan = traffic.create_usage_plan(account, "p")
+    default = client.get(reverse("sandbox:plan_usage", args=[plan.id])).content.decode()
+    assert re.search(r'type="date" name="start" value="\d{4}-\d\d-\d\d"', default)
+    chosen = client.get(reverse("sandbox:plan_usage", args=[plan.id]), {"start": "2025-01-01", "end": "2025-01-07"})
+    html = chosen.content.decode()
+    assert 'value="2025-01-01"' in html and 'value="2025-01-07"' in html

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 import gateway as gw
+from sandbox import invoke_host
 from sandbox.models import LimitError, SandboxAccount
 
 
@@ -42,4 +44,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
         self.stdout.write(f"API id: {api.id}")
         if stage:
-            self.stdout.write(f"Invoke URL: {base_url.rstrip('/')}/gw/{api.id}/{stage}/")
+            parts = urlsplit(base_url)
+            _name, port = invoke_host.split_host(parts.netloc)
+            self.stdout.write(f"Invoke URL: {parts.scheme}://{api.id}.{invoke_host.domain()}{port}/{stage}/")
+            self.stdout.write(f"  (also, for scripts: {base_url.rstrip('/')}/gw/{api.id}/{stage}/)")
