@@ -100,6 +100,11 @@ def main() -> None:
     report = ingest_paths([folder])
     first = time.perf_counter() - start
     print(f"ingest:   {report.summary()} in {first:.1f} s = {args.notes / first:.0f} notes/s")
+    from notes.topic_pages import consolidate_topics
+
+    start = time.perf_counter()
+    blocks = consolidate_topics()
+    print(f"  of which consolidating the topic pages again: {time.perf_counter() - start:.1f} s ({blocks} blocks)")
 
     start = time.perf_counter()
     report = ingest_paths([folder])

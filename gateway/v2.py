@@ -1,7 +1,11 @@
 """HTTP APIs and WebSocket APIs (API Gateway v2): what the console does, and what a caller sees.
 
-HTTP APIs (protocolType HTTP): routes `"METHOD /path"` or `$default`, proxy integrations only
-(Lambda with payload format 2.0 or 1.0, HTTP_PROXY), JWT and Lambda REQUEST authorizers,
+HTTP APIs (protocolType HTTP): routes `"METHOD /path"` or `$default`; of their integrations this
+simulator runs the proxy ones (Lambda with payload format 2.0 or 1.0, HTTP_PROXY). Real HTTP APIs
+are not proxy-only: they also have first-class AWS service integrations (EventBridge, SQS,
+Kinesis, Step Functions, AppConfig) and private integrations through VPC links (AWS docs,
+"Working with AWS service integrations for HTTP APIs", "Working with private integrations for
+HTTP APIs"), which the simulator does not run yet. JWT and Lambda REQUEST authorizers,
 built-in CORS, stages with autoDeploy (the `$default` stage is created with autoDeploy on).
 `invoke_http_api` runs one request and returns the same `Response` the REST pipeline returns.
 
@@ -258,8 +262,9 @@ def create_v2_integration(
             message = f"must be one of {', '.join(allowed)} in this simulator"
         else:
             message = (
-                "HTTP APIs support only proxy integrations: AWS_PROXY (Lambda) or HTTP_PROXY (an HTTP URL); "
-                f"{kind or 'that type'} integrations (MOCK, AWS, HTTP with mapping templates) need a REST API"
+                "this simulator runs AWS_PROXY (Lambda) or HTTP_PROXY (an HTTP URL) integrations on HTTP APIs; "
+                f"{kind or 'that type'} integrations (MOCK, HTTP with mapping templates) need a REST API "
+                "(real HTTP APIs also have AWS service and private integrations, not simulated here)"
             )
         raise ValidationError(Problem("integrationType", message))
     if payload_format is None:

@@ -8,7 +8,8 @@ from django.utils.safestring import mark_safe
 from notes.ingest import NoteError, build_note
 from notes.loader import build_resolver, classifier_from_db
 from notes.markdown import Renderer
-from notes.models import Note, Section, Tip, Topic
+from notes.models import Erratum, KeyFact, Note, Section, Tip, Topic
+from notes.topic_pages import consolidate_topics
 
 
 @admin.register(Topic)
@@ -75,6 +76,9 @@ class NoteAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         title = form.cleaned_data.get("title")
         obj.apply(parsed, build_note(parsed, Renderer(build_resolver()), classifier_from_db()))
+        for erratum in obj.errata.all():
+            erratum.save()  # find its claim in the new sections
+        consolidate_topics()  # the note's sections may now repeat, or no longer repeat, another note's
         if title and "title" in form.changed_data:
             obj.title = title  # an explicit title in the admin wins over the text's
             obj.save(update_fields=["title"])
@@ -100,3 +104,40 @@ class TipAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "section"]
     list_filter = ["kind", "section__topic"]
     list_select_related = ["section__note"]
+
+
+@admin.register(Erratum)
+class ErratumAdmin(admin.ModelAdmin):
+    """Corrections beside the notes' claims. Those from notes/errata.yaml are refreshed by
+    ingest_notes; one added here stays, and is shown beside its claim at once."""
+
+    list_display = ["note", "short_claim", "source_title", "placed", "from_file"]
+    list_filter = ["note", "from_file"]
+    search_fields = ["claim", "correction", "source_title"]
+    fields = ["note", "claim", "correction", "source_title", "source_url", "section", "from_file"]
+    readonly_fields = ["section", "from_file"]
+
+    @admin.display(description="claim")
+    def short_claim(self, obj):
+        return obj.claim_plain[:80]
+
+    @admin.display(description="found in the note", boolean=True)
+    def placed(self, obj):
+        return obj.section_id is not None
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.section_id is None:
+            messages.warning(
+                request,
+                "The note does not contain that claim word for word: the correction is listed on the note's page only.",
+            )
+
+
+@admin.register(KeyFact)
+class KeyFactAdmin(admin.ModelAdmin):
+    """Key facts come from notes/facts.yaml (ingest_notes replaces them): edit the file for lasting changes."""
+
+    list_display = ["topic", "order", "text", "source_title"]
+    list_filter = ["topic"]
+    search_fields = ["text", "source_title"]

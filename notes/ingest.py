@@ -199,9 +199,10 @@ def transcript_to_markdown(text: str) -> tuple[str, str, list[QuizItem]]:
     """Convert a course transcript to markdown; return (markdown, quiz title, quiz).
 
     A title-like line (short, capitalised, no closing punctuation) that starts the file,
-    follows a blank line, or follows another heading is a heading: level 2 when another
-    title or a gap before another title follows it (a part of the course), level 3 when
-    content follows. ``-`` lines are bullets nested by indentation; more deeply indented
+    follows a blank line, or follows another heading is a heading: level 2 when it opens a
+    lecture (at the start, or after a gap of two or more blank lines: the transcript's own
+    separation between lectures) or when another title or a gap before another title follows
+    it (a part of the course), level 3 when content follows inside a lecture. ``-`` lines are bullets nested by indentation; more deeply indented
     lines without a marker continue the bullet above. From a ``Quiz N:`` line on, the text
     is the quiz: ``Question N:`` / ``Answer:`` pairs.
     """
@@ -227,8 +228,11 @@ def transcript_to_markdown(text: str) -> tuple[str, str, list[QuizItem]]:
         if (prev_blank or after_heading) and _is_title_like(line):
             following = lines[i + 1] if i + 1 < len(lines) else ""
             next_text = next((x for x in lines[i + 1 :] if x.strip()), "")
-            part = (not following.strip() and (not next_text or _is_title_like(next_text))) or (
-                bool(following.strip()) and _is_title_like(following)
+            lecture = i == 0 or (i >= 2 and not lines[i - 1].strip() and not lines[i - 2].strip())
+            part = (
+                lecture
+                or (not following.strip() and (not next_text or _is_title_like(next_text)))
+                or (bool(following.strip()) and _is_title_like(following))
             )
             out.extend(["", f"{'##' if part else '###'} {_md_escape(line.strip())}", ""])
             indents, in_list, after_heading = [], False, True

@@ -35,8 +35,9 @@ from notes.ingest import (
     unique_name,
 )
 from notes.markdown import Renderer, Resolver
-from notes.models import Note, Topic
+from notes.models import Note, Section, Topic
 from notes.taxonomy import Classifier, TopicSpec, load_taxonomy
+from notes.topic_pages import consolidate_topics, sync_curated
 
 
 @dataclass
@@ -76,7 +77,7 @@ def sync_taxonomy(specs: list[TopicSpec]) -> str:
         created += topic.pk is None
         updated += topic.pk is not None
         topic.title, topic.order, topic.summary = spec.title, spec.order, spec.summary
-        topic.keywords, topic.aliases = spec.keywords, spec.aliases
+        topic.keywords, topic.aliases, topic.outline = spec.keywords, spec.aliases, spec.outline
         topic.source_fingerprint = spec.fingerprint
         topic.save()
     return f"topics: {created} created, {updated} updated, {len(specs) - created - updated} unchanged"
@@ -85,7 +86,8 @@ def sync_taxonomy(specs: list[TopicSpec]) -> str:
 def topic_specs() -> list[TopicSpec]:
     """The topics as they are now (taxonomy file plus admin edits)."""
     return [
-        TopicSpec(t.slug, t.title, t.order, t.summary, list(t.keywords), list(t.aliases)) for t in Topic.objects.all()
+        TopicSpec(t.slug, t.title, t.order, t.summary, list(t.keywords), list(t.aliases), list(t.outline))
+        for t in Topic.objects.all()
     ]
 
 
@@ -204,6 +206,16 @@ def ingest_paths(
             with transaction.atomic():
                 note.mark_removed()
             report.removed.append(source_path)
+    # The topic pages: errata beside their claims, key facts, and near-duplicates merged.
+    report.failed.extend(sync_curated())
+    if (
+        force
+        or report.created
+        or report.updated
+        or report.removed
+        or not Section.objects.exclude(block_order=0).exists()
+    ):
+        consolidate_topics()
     return report
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from notes.curated import plain
 from notes.ingest import BuiltNote, ParsedNote, build_note, parse_note
 from notes.markdown import Renderer, html_to_text
 from notes.taxonomy import Classifier
@@ -41,6 +42,11 @@ class Topic(models.Model):
     summary_html = models.TextField(blank=True, editable=False)
     keywords = models.JSONField(default=list, blank=True, help_text="Words and phrases that place a section here.")
     aliases = models.JSONField(default=list, blank=True, help_text="Other names; [[wiki links]] to them resolve here.")
+    outline = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Sub-topics in exam order: [{"heading": "...", "keywords": [...]}]; merged blocks go under them.',
+    )
     # Fingerprint of the taxonomy.yaml entry last applied: admin edits survive until it changes.
     source_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
@@ -117,10 +123,20 @@ class Note(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("notes:note", args=[self.slug])
 
+    FORMATS = {
+        "obsidian": "Obsidian",
+        "vuepress": "VuePress",
+        "markdown": "Markdown",
+        "transcript": "course transcript",
+    }
+
     @property
     def label(self) -> str:
-        """Title plus file name: several notes may share a title such as "API Gateway"."""
-        return f"{self.title} ({self.file_name})" if self.file_name and self.file_name != self.title else self.title
+        """What a learner recognises: the file name and its format, e.g. "api-gateway.md (VuePress)"
+        (two notes are both titled "API Gateway")."""
+        if not self.file_name:
+            return self.title
+        return f"{self.file_name} ({self.FORMATS.get(self.dialect, self.dialect)})"
 
     def parse(self) -> ParsedNote:
         return parse_note(self.file_name or f"{self.slug}.md", self.source)
@@ -207,13 +223,25 @@ class Section(models.Model):
     topic_score = models.PositiveIntegerField(default=0, help_text="How strongly the classifier placed it.")
     topic_manual = models.BooleanField(default=False, help_text="Placed by an instructor: kept on re-ingest.")
     tags = models.JSONField(default=list, blank=True)
+    # Consolidation (notes.consolidate): a section that says what another note's section says is
+    # shown once, in the block its `lead` leads; the lead keeps what the others add.
+    lead = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged", editable=False
+    )
+    outline_heading = models.SmallIntegerField(default=-1, editable=False)
+    block_order = models.PositiveIntegerField(default=0, editable=False)
+    extras = models.JSONField(default=list, blank=True, editable=False)  # [{"section": id, "html": ...}]
 
     objects = SectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["note", "order"]
         constraints = [models.UniqueConstraint(fields=["note", "anchor"], name="section_unique_anchor")]
-        indexes = [models.Index(fields=["topic", "note", "order"])]
+        indexes = [
+            models.Index(fields=["topic", "note", "order"]),
+            # A topic page lists its blocks' leads in block order.
+            models.Index(fields=["topic", "block_order"], condition=Q(lead__isnull=True), name="section_topic_blocks"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.note.title} › {self.title}"
@@ -246,6 +274,10 @@ class Tip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {html_to_text(self.title_html)[:80]}"
+
+    @property
+    def plain(self) -> str:
+        return " ".join(html_to_text(f"{self.title_html} {self.body_html}").split())
 
 
 # ---------------------------------------------------------------------------------------
@@ -344,3 +376,65 @@ def _search_portable(terms: list[str], page: int, per_page: int) -> tuple[int, l
         mark = lambda s: pattern.sub(lambda m: MARK_OPEN + m.group(0) + MARK_CLOSE, s)  # noqa: E731
         rows.append((pk, mark(title), mark(window)))
     return total, rows
+
+
+class Erratum(models.Model):
+    """Where a note is wrong: the claim as written, beside it the correction and its AWS source."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="errata")
+    claim = models.TextField(help_text="The note's words, verbatim (markdown as written).")
+    correction = models.TextField(help_text="Markdown: what is true.")
+    correction_html = models.TextField(blank=True, editable=False)
+    source_title = models.CharField("AWS documentation page", max_length=300)
+    source_url = models.URLField("AWS documentation URL", max_length=500)
+    section = models.ForeignKey(
+        "Section", null=True, blank=True, on_delete=models.SET_NULL, related_name="errata", editable=False
+    )
+    from_file = models.BooleanField(default=False, editable=False, help_text="Kept in step with notes/errata.yaml.")
+
+    class Meta:
+        verbose_name_plural = "errata"
+        ordering = ["note", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.note.label}: {self.claim[:60]}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.correction_html = Renderer().render(self.correction).html
+        self.section = self.find_section()
+        super().save(*args, **kwargs)
+
+    @property
+    def claim_plain(self) -> str:
+        """The claim as the note's reader sees it (markdown markers removed)."""
+        return " ".join(re.sub(r"[*_`]+|\[\[|\]\]", "", self.claim).split())
+
+    def find_section(self) -> Section | None:
+        """The note's section whose text holds the claim (None when the note no longer says it)."""
+        wanted = plain(self.claim)
+        for section in Section.objects.filter(note_id=self.note_id).order_by("order"):
+            if wanted and wanted in plain(section.text):
+                return section
+        return None
+
+
+class KeyFact(models.Model):
+    """A number or rule the exam asks about, at the top of its topic page (notes/facts.yaml)."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="key_facts")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(help_text="Markdown, one sentence.")
+    text_html = models.TextField(blank=True, editable=False)
+    source_title = models.CharField("AWS documentation page", max_length=300)
+    source_url = models.URLField("AWS documentation URL", max_length=500)
+    question_uids = models.JSONField(default=list, blank=True, help_text="Ids of bank questions that test it.")
+
+    class Meta:
+        ordering = ["topic__order", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.topic.slug}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.text_html = Renderer().render(self.text).html
+        super().save(*args, **kwargs)

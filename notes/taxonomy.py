@@ -37,6 +37,7 @@ class TopicSpec:
     summary: str = ""
     keywords: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    outline: list[dict] = field(default_factory=list)  # [{"heading": ..., "keywords": [...]}] in exam order
 
     @property
     def fingerprint(self) -> str:
@@ -68,6 +69,12 @@ def load_taxonomy(path: str | Path) -> list[TopicSpec]:
             value = entry.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
                 raise TaxonomyError(f"{where} ({slug}): {key} must be a list of words or phrases")
+        outline = entry.get("outline", []) or []
+        if not isinstance(outline, list) or not all(
+            isinstance(o, dict) and str(o.get("heading", "")).strip() and isinstance(o.get("keywords", []), list)
+            for o in outline
+        ):
+            raise TaxonomyError(f"{where} ({slug}): outline must be a list of {{heading, keywords}}")
         try:
             order = int(entry.get("order", index))
         except (TypeError, ValueError):
@@ -80,6 +87,10 @@ def load_taxonomy(path: str | Path) -> list[TopicSpec]:
                 summary=str(entry.get("summary", "") or "").strip(),
                 keywords=[str(k) for k in entry.get("keywords", [])],
                 aliases=[str(a) for a in entry.get("aliases", [])],
+                outline=[
+                    {"heading": str(o["heading"]).strip(), "keywords": [str(k) for k in o.get("keywords", [])]}
+                    for o in outline
+                ],
             )
         )
     return topics

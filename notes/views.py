@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from notes.models import Note, Section, Tip, Topic, search_sections
+from notes.topic_pages import consolidate_topics, topic_blocks
 from studyapp.htmx import render_page
 
 SECTIONS_PER_PAGE = 25
@@ -36,22 +37,37 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    # (note, order) follows the (topic, note, order) index: no sort, however big the topic.
-    sections = Section.objects.live().filter(topic=topic).select_related("note").order_by("note_id", "order")
-    page = Paginator(sections, SECTIONS_PER_PAGE).get_page(_page_number(request))
-    context = {"topic": topic, "page": page}
+    # One block per lead section, in outline then note order (stored by notes.topic_pages).
+    leads = (
+        Section.objects.live()
+        .filter(topic=topic, lead__isnull=True)
+        .select_related("note")
+        .prefetch_related("errata")
+        .order_by("block_order")
+    )
+    page = Paginator(leads, SECTIONS_PER_PAGE).get_page(_page_number(request))
+    blocks = topic_blocks(topic, page.object_list)
+    context = {"topic": topic, "page": page, "blocks": blocks, "notes_total": Note.objects.live().count()}
     if request.htmx and page.number > 1:
         return render(request, "notes/topic.html#section-page", context)
-    tips = Tip.objects.filter(section__topic=topic, section__note__removed_at__isnull=True).select_related(
-        "section__note"
+    tips = (
+        Tip.objects.filter(section__topic=topic, section__note__removed_at__isnull=True)
+        .select_related("section__note")
+        .prefetch_related("section__errata")
     )
     previous, following = topic.neighbours()
+    live = Section.objects.live().filter(topic=topic)
+    shown_tips = list(tips[:TIPS_SHOWN])
+    for tip in shown_tips:  # a tip that repeats a note's mistake carries its correction
+        tip.erratum = next((e for e in tip.section.errata.all() if e.claim_plain.lower() in tip.plain.lower()), None)
     context |= {
-        "tips": tips[:TIPS_SHOWN],
+        "facts": topic.key_facts.all(),
+        "tips": shown_tips,
         "tip_count": tips.count(),
         "previous": previous,
         "next": following,
-        "note_count": sections.values("note").distinct().count(),
+        "note_count": live.values("note").distinct().count(),
+        "section_count": live.count(),
     }
     return render(request, "notes/topic.html", context)
 
@@ -83,7 +99,8 @@ def note_detail(request: HttpRequest, slug: str) -> HttpResponse:
         entry | {"topic": topics_by_anchor.get(entry["anchor"]), "topic_slug": slugs_by_anchor.get(entry["anchor"])}
         for entry in note.toc
     ]
-    return render(request, "notes/note.html", {"note": note, "toc": toc})
+    errata = note.errata.select_related("section", "note")
+    return render(request, "notes/note.html", {"note": note, "toc": toc, "errata": errata})
 
 
 @require_GET
@@ -115,6 +132,7 @@ def assign_topic(request: HttpRequest, pk: int) -> HttpResponse:
         section.topic = form.cleaned_data["topic"]
         section.topic_manual = True
         section.save(update_fields=["topic", "topic_manual"])
+        consolidate_topics([section.topic_id])  # its new topic page merges it with what it repeats
     context = {"section": section, "form": form, "assigned": form.is_valid()}
     if request.htmx:
         return render(request, "notes/unsorted.html#unsorted-row", context, status=200 if form.is_valid() else 422)

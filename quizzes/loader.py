@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from notes.curated import Amendment, CuratedError, load_amendments
 from notes.models import Note, Topic
 from quizzes.bank import BankError, OptionSpec, Problem, QuestionSpec, dump_bank, parse_bank
 from quizzes.models import Option, Question
@@ -141,6 +142,25 @@ def export_bank(folder: str | Path | None = None) -> list[Path]:
 # Flashcards from the notes: foldable question callouts and the transcript's quiz
 
 
+def quiz_amendments() -> list[Amendment]:
+    """notes/quiz_amendments.yaml; a broken file amends nothing (ingest_notes reports it).
+    Read once per change of the file, not once per note."""
+    path = Path(settings.NOTES_QUIZ_AMENDMENTS_FILE)
+    try:
+        stamp = (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return []
+    if _AMENDMENTS.get("stamp") != stamp:
+        try:
+            _AMENDMENTS.update(stamp=stamp, items=load_amendments(path))
+        except CuratedError:
+            _AMENDMENTS.update(stamp=stamp, items=[])
+    return _AMENDMENTS["items"]
+
+
+_AMENDMENTS: dict = {}
+
+
 def sync_note_flashcards(note: Note) -> None:
     """Keep a note's flashcards in step with its text (called after every ingest of the note)."""
     from notes.loader import classifier_from_db
@@ -164,16 +184,18 @@ def sync_note_flashcards(note: Note) -> None:
                     )
                 )
         classifier = classifier_from_db()
+        amendments = {a.question: a for a in quiz_amendments() if a.note == note.file_name}
         for item in note.quiz:
             # A quiz question is short: weigh its words like a heading, not like body text.
             slug, _ = classifier.classify(f"{item['question']} {item['answer']}", [], "")
+            amended = amendments.get(int(item["number"]))
             specs.append(
                 QuestionSpec(
                     uid=f"note-{note.slug}-quiz-{item['number']}"[:120],
                     type="flashcard",
                     topic=slug or fallback,
-                    stem=item["question"],
-                    answer=item["answer"],
+                    stem=(amended and amended.stem) or item["question"],
+                    answer=(amended and amended.answer) or item["answer"],
                     section=f"{note.slug}#quiz-heading",
                 )
             )

@@ -6,6 +6,7 @@ app_name = "quizzes"
 
 urlpatterns = [
     path("quiz/practice/", views.practice_start, name="practice_start"),
+    path("quiz/practice/questions/", views.practice_questions, name="practice_questions"),
     path("quiz/practice/<int:pk>/", views.practice, name="practice"),
     path("quiz/practice/<int:pk>/next/", views.practice_next, name="practice_next"),
     path("quiz/exam/", views.exam_home, name="exam_home"),

@@ -125,6 +125,21 @@ def practice_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def practice_questions(request: HttpRequest) -> HttpResponse:
+    """Practise named questions (a topic page's key fact links the bank questions that test it)."""
+    uids = request.POST.getlist("uid")[:50]
+    ids = list(Question.objects.published().filter(uid__in=uids).values_list("pk", flat=True))
+    if not ids:
+        messages.error(request, "Those questions are not published any more: practise the topic instead.")
+        return redirect("quizzes:practice_start")
+    random.shuffle(ids)
+    title = (request.POST.get("title") or "Selected questions")[:200]
+    session = PracticeSession.objects.create(user=request.user, question_ids=ids, title=title)
+    return redirect("quizzes:practice", pk=session.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def practice(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(PracticeSession, pk=pk, user=request.user)

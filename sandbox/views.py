@@ -521,7 +521,8 @@ def deploy(request: HttpRequest, api_id: str) -> HttpResponse:
                     now=time.time(),
                 )
             messages.success(request, f"Deployed to {form.cleaned_data['stage']}: callers now get these changes.")
-            return _back(api_id, request.POST.get("resource", ""), anchor="stages")
+            # No anchor: the page opens at its top, where the message and the stages are.
+            return _back(api_id, request.POST.get("resource", ""))
         except ENGINE_ERRORS as exc:
             for problem in _problems(exc):
                 form.add_error(None, problem)

@@ -207,6 +207,9 @@ if env_bool("DJANGO_SECURE", False):
 # Study content
 NOTES_CONTENT_DIR = BASE_DIR / "notes" / "content"
 NOTES_TAXONOMY_FILE = BASE_DIR / "notes" / "taxonomy.yaml"
+NOTES_ERRATA_FILE = BASE_DIR / "notes" / "errata.yaml"
+NOTES_FACTS_FILE = BASE_DIR / "notes" / "facts.yaml"
+NOTES_QUIZ_AMENDMENTS_FILE = BASE_DIR / "notes" / "quiz_amendments.yaml"
 QUIZ_BANK_DIR = BASE_DIR / "quizzes" / "bank"
 EXAM_QUESTIONS = int(os.environ.get("STUDYAPP_EXAM_QUESTIONS", 65))
 EXAM_MINUTES = int(os.environ.get("STUDYAPP_EXAM_MINUTES", 130))

@@ -26,7 +26,11 @@ def test_topic_page_has_summary_tips_sections_with_sources_toc_and_neighbours(cl
     assert response.status_code == 200
     assert "x-api-key" in html  # summary, rendered markdown
     assert "Exam tips" in html and "Usage plan order" in html
-    assert 'From <a href="/notes/api-gateway-dva-study-vault/#usage-plans-api-keys">' in html
+    # Sources are named by file and format (two notes are both titled "API Gateway").
+    assert (
+        '<a href="/notes/api-gateway-dva-study-vault/#usage-plans-api-keys">API Gateway (DVA study vault).md (Obsidian)</a>'
+        in html
+    )
     assert 'aria-label="On this page"' in html
     assert 'rel="prev"' in html and 'rel="next"' in html
     assert response.context["previous"].slug == "caching"
