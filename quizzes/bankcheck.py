@@ -25,6 +25,9 @@ LENGTH_SLACK_CHARS = 20
 # Stems this similar (rapidfuzz token_sort_ratio, 0-100) are the same question asked twice.
 NEAR_DUPLICATE_STEM = 90
 MIN_PER_TOPIC = 8
+# An explanation that opens by calling its option the opposite of its key contradicts the answer.
+SAYS_WRONG_RE = re.compile(r"^\W*(wrong|incorrect|false|no)\b", re.I)
+SAYS_RIGHT_RE = re.compile(r"^\W*(correct|right|true|yes)\b", re.I)
 GIVEAWAY_RE = re.compile(r"\b(all|none|both|neither) of the (above|options|answers)\b", re.I)
 CHOICE_TYPES = ("single", "multiple")
 
@@ -85,6 +88,11 @@ def _question_problems(spec: QuestionSpec) -> list[str]:
     for n, option in enumerate(spec.options, 1):
         if not option.explanation.strip():
             problems.append(f"option {n} has no explanation")
+        if spec.type in CHOICE_TYPES and (
+            (option.correct and SAYS_WRONG_RE.match(option.explanation))
+            or (not option.correct and SAYS_RIGHT_RE.match(option.explanation))
+        ):
+            problems.append(f"option {n}'s explanation contradicts its key ({'right' if option.correct else 'wrong'})")
         if GIVEAWAY_RE.search(option.text):
             problems.append(f"option {n} is an “{GIVEAWAY_RE.search(option.text).group(0)}” option")
     if spec.type in CHOICE_TYPES and spec.options:

@@ -70,3 +70,12 @@ def test_check_bank_command_fails_on_a_bad_file(tmp_path, capsys):
         call_command("check_bank", str(tmp_path))
     out = capsys.readouterr().out
     assert "caching-001: no `source:`" in out and "None of the above" in out
+
+
+def test_an_explanation_that_contradicts_its_key_is_named():
+    bad = spec("caching-950", "Which is the default TTL?", [("300 seconds", True), ("3600 seconds", False)])
+    bad.options[0].explanation = "Wrong: the default is 3600."
+    bad.options[1].explanation = "Correct, the maximum."
+    problems = [reason for uid, reason in check_bank([bad]).problems if uid == "caching-950"]
+    assert "option 1's explanation contradicts its key (right)" in problems
+    assert "option 2's explanation contradicts its key (wrong)" in problems
