@@ -145,6 +145,7 @@ def topic_blocks(topic: Topic, leads) -> list[Section]:
         .filter(lead__in=leads)
         .select_related("note")
         .prefetch_related("errata")
+        .defer("text", "tags", "body_html", "extras", "note__source", "note__body_html", "note__toc", "note__quiz")
         .order_by("note_id", "order")
     ):
         members.setdefault(section.lead_id, []).append(section)

@@ -43,6 +43,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .filter(topic=topic, lead__isnull=True)
         .select_related("note")
         .prefetch_related("errata")
+        .defer("text", "tags", "note__source", "note__body_html", "note__toc", "note__quiz")
         .order_by("block_order")
     )
     page = Paginator(leads, SECTIONS_PER_PAGE).get_page(_page_number(request))
@@ -59,7 +60,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     live = Section.objects.live().filter(topic=topic)
     shown_tips = list(tips[:TIPS_SHOWN])
     for tip in shown_tips:  # a tip that repeats a note's mistake carries its correction
-        tip.erratum = next((e for e in tip.section.errata.all() if e.claim_plain.lower() in tip.plain.lower()), None)
+        errata = tip.section.errata.all()
+        tip.erratum = next((e for e in errata if e.claim_plain.lower() in tip.plain.lower()), None) if errata else None
     context |= {
         "facts": topic.key_facts.all(),
         "tips": shown_tips,
