@@ -47,6 +47,8 @@ class Topic(models.Model):
         blank=True,
         help_text='Sub-topics in exam order: [{"heading": "...", "keywords": [...]}]; merged blocks go under them.',
     )
+    # What the topic page counts, stored when its blocks are (notes.topic_pages): no scan per view.
+    page_counts = models.JSONField(default=dict, blank=True, editable=False)
     # Fingerprint of the taxonomy.yaml entry last applied: admin edits survive until it changes.
     source_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 

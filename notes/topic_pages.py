@@ -47,6 +47,9 @@ def consolidate_topics(topic_ids: list[int] | None = None) -> int:
                 )
             changed.append(_set(lead, **wanted))
         _store([s for s in changed if s is not None])
+        counts = {"sections": len(sections), "notes": len({s.note_id for s in sections}), "blocks": len(blocks)}
+        if topic.page_counts != counts:
+            Topic.objects.filter(pk=topic.pk).update(page_counts=counts)
         total += len(blocks)
     # Sections that left every topic (unsorted, removed notes) lead nothing and follow no one.
     Section.objects.filter(topic__isnull=True).exclude(lead=None).update(lead=None)

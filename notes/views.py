@@ -46,7 +46,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .defer("text", "tags", "note__source", "note__body_html", "note__toc", "note__quiz")
         .order_by("block_order")
     )
-    page = Paginator(leads, SECTIONS_PER_PAGE).get_page(_page_number(request))
+    counts = topic.page_counts  # stored with the blocks at ingest (notes.topic_pages)
+    paginator = Paginator(leads, SECTIONS_PER_PAGE)
+    if "blocks" in counts:
+        paginator.__dict__["count"] = counts["blocks"]  # Paginator.count is a cached_property: no scan per view
+    page = paginator.get_page(_page_number(request))
     blocks = topic_blocks(topic, page.object_list)
     context = {"topic": topic, "page": page, "blocks": blocks, "notes_total": Note.objects.live().count()}
     if request.htmx and page.number > 1:
@@ -57,7 +61,6 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related("section__errata")
     )
     previous, following = topic.neighbours()
-    live = Section.objects.live().filter(topic=topic)
     shown_tips = list(tips[:TIPS_SHOWN])
     for tip in shown_tips:  # a tip that repeats a note's mistake carries its correction
         errata = tip.section.errata.all()
@@ -68,8 +71,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "tip_count": tips.count(),
         "previous": previous,
         "next": following,
-        "note_count": live.values("note").distinct().count(),
-        "section_count": live.count(),
+        "note_count": counts.get("notes", 0),
+        "section_count": counts.get("sections", 0),
     }
     return render(request, "notes/topic.html", context)
 
