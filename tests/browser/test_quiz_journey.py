@@ -67,6 +67,10 @@ def test_practise_a_topic_sit_a_short_exam_and_review_the_misses(page, settings)
     # Review the wrong answers: practise exactly the missed questions.
     page.get_by_role("button", name=re.compile(r"Practise the \d questions? I missed")).click()
     expect(page.get_by_text(re.compile(r"Question 1 of [23]"))).to_be_visible()
-    page.keyboard.press("1")
+    # A "(Select TWO.)" question takes exactly two picks (fewer are refused with a message).
+    wanted = page.locator("fieldset.options legend").text_content() or ""
+    picks = int(re.search(r"Choose (\d+)", wanted).group(1)) if "Choose" in wanted and "one" not in wanted else 1
+    for key in range(1, picks + 1):
+        page.keyboard.press(str(key))
     page.keyboard.press("Enter")
     expect(page.locator(".verdict")).to_be_visible()
