@@ -73,10 +73,6 @@ class Block:
     def members(self) -> list[Piece]:
         return [self.lead, *self.others]
 
-    @property
-    def note_ids(self) -> set[int]:
-        return {p.note_id for p in self.members}
-
 
 def cluster(pieces: list[Piece], threshold: float = SECTION_THRESHOLD) -> list[list[Piece]]:
     """Groups of pieces from different notes that say the same thing (single linkage).

@@ -56,6 +56,14 @@ class Amendment:
     why: str
 
 
+_EMPHASIS = re.compile(r"[*_`]+|\[\[|\]\]")
+
+
+def readable(text: str) -> str:
+    """A claim as its reader sees it: emphasis and wiki-link markers removed, case kept."""
+    return " ".join(_EMPHASIS.sub("", text).split())
+
+
 def plain(text: str) -> str:
     """A claim as plain words, to find it in a section's text (markup and spacing removed)."""
     return " ".join(_MARKUP.sub("", text).split()).lower()

@@ -35,7 +35,7 @@ from notes.ingest import (
     unique_name,
 )
 from notes.markdown import Renderer, Resolver
-from notes.models import Note, Section, Topic
+from notes.models import Note, Topic
 from notes.taxonomy import Classifier, TopicSpec, load_taxonomy
 from notes.topic_pages import consolidate_topics, sync_curated
 
@@ -207,14 +207,9 @@ def ingest_paths(
                 note.mark_removed()
             report.removed.append(source_path)
     # The topic pages: errata beside their claims, key facts, and near-duplicates merged.
-    report.failed.extend(sync_curated())
-    if (
-        force
-        or report.created
-        or report.updated
-        or report.removed
-        or not Section.objects.exclude(block_order=0).exists()
-    ):
+    changed = bool(force or report.created or report.updated or report.removed)
+    report.failed.extend(sync_curated(notes_changed=changed))
+    if changed or Topic.objects.exclude(page_counts__has_key="blocks").exists():
         consolidate_topics()
     return report
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from notes.curated import plain
+from notes.curated import plain, readable
 from notes.ingest import BuiltNote, ParsedNote, build_note, parse_note
 from notes.markdown import Renderer, html_to_text
 from notes.taxonomy import Classifier
@@ -409,7 +409,7 @@ class Erratum(models.Model):
     @property
     def claim_plain(self) -> str:
         """The claim as the note's reader sees it (markdown markers removed)."""
-        return " ".join(re.sub(r"[*_`]+|\[\[|\]\]", "", self.claim).split())
+        return readable(self.claim)
 
     def find_section(self) -> Section | None:
         """The note's section whose text holds the claim (None when the note no longer says it)."""

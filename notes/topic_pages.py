@@ -75,8 +75,14 @@ def _set(section: Section, **values) -> Section | None:
     return section
 
 
-def sync_curated(errata_path: Path | None = None, facts_path: Path | None = None) -> list[tuple[str, str]]:
-    """Errata and key facts from their files; returns problems (a broken file changes nothing)."""
+def sync_curated(
+    errata_path: Path | None = None, facts_path: Path | None = None, notes_changed: bool = True
+) -> list[tuple[str, str]]:
+    """Errata and key facts from their files; returns problems (a broken file changes nothing).
+
+    Only what changed is written (and its markdown rendered); errata look for their claims again
+    only when notes changed, so an unchanged re-ingest does next to nothing here.
+    """
     problems: list[tuple[str, str]] = []
     errata_path = Path(errata_path or settings.NOTES_ERRATA_FILE)
     facts_path = Path(facts_path or settings.NOTES_FACTS_FILE)
@@ -85,7 +91,7 @@ def sync_curated(errata_path: Path | None = None, facts_path: Path | None = None
     except CuratedError as exc:
         problems.extend((str(errata_path), p) for p in exc.problems)
     else:
-        problems.extend(_sync_errata(errata, errata_path))
+        problems.extend(_sync_errata(errata, errata_path, notes_changed))
     amendments_path = Path(settings.NOTES_QUIZ_AMENDMENTS_FILE)
     try:
         load_amendments(amendments_path)
@@ -97,44 +103,53 @@ def sync_curated(errata_path: Path | None = None, facts_path: Path | None = None
     except CuratedError as exc:
         problems.extend((str(facts_path), p) for p in exc.problems)
     else:
-        with transaction.atomic():
-            KeyFact.objects.all().delete()
-            for fact in facts:
-                KeyFact.objects.create(
-                    topic=topics[fact.topic],
-                    order=fact.order,
-                    text=fact.text,
-                    source_title=fact.source_title,
-                    source_url=fact.source_url,
-                    question_uids=list(fact.questions),
-                )
+        _sync_facts(facts, topics)
     return problems
 
 
 @transaction.atomic
-def _sync_errata(errata, path: Path) -> list[tuple[str, str]]:
-    notes = {n.file_name: n for n in Note.objects.live()}
+def _sync_facts(facts, topics: dict[str, Topic]) -> None:
+    existing = {(f.topic_id, f.order): f for f in KeyFact.objects.all()}
+    kept = set()
+    for fact in facts:
+        wanted = {
+            "text": fact.text,
+            "source_title": fact.source_title,
+            "source_url": fact.source_url,
+            "question_uids": list(fact.questions),
+        }
+        row = existing.get((topics[fact.topic].pk, fact.order)) or KeyFact(topic=topics[fact.topic], order=fact.order)
+        if row.pk is None or any(getattr(row, k) != v for k, v in wanted.items()):
+            for key, value in wanted.items():
+                setattr(row, key, value)
+            row.save()
+        kept.add(row.pk)
+    KeyFact.objects.exclude(pk__in=kept).delete()
+
+
+@transaction.atomic
+def _sync_errata(errata, path: Path, notes_changed: bool) -> list[tuple[str, str]]:
+    notes = {n.file_name: n for n in Note.objects.live().only("pk", "file_name")}
+    existing = {(e.note_id, e.claim): e for e in Erratum.objects.filter(from_file=True)}
     problems, kept = [], set()
     for item in errata:
         note = notes.get(item.note)
         if note is None:  # that note is not loaded here (another folder was ingested): nothing to correct
             continue
-        erratum = Erratum.objects.filter(note=note, claim=item.claim, from_file=True).first() or Erratum(
-            note=note, claim=item.claim, from_file=True
-        )
-        erratum.correction, erratum.source_title, erratum.source_url = (
-            item.correction,
-            item.source_title,
-            item.source_url,
-        )
-        erratum.save()
+        erratum = existing.get((note.pk, item.claim)) or Erratum(note=note, claim=item.claim, from_file=True)
+        wanted = (item.correction, item.source_title, item.source_url)
+        stale = erratum.pk is None or (erratum.correction, erratum.source_title, erratum.source_url) != wanted
+        if stale or notes_changed or erratum.section_id is None:
+            erratum.correction, erratum.source_title, erratum.source_url = wanted
+            erratum.save()  # renders the correction and finds the claim's section
         if erratum.section is None:
             problems.append((str(path), f"{item.note}: the claim “{item.claim[:60]}” is not in the note"))
         kept.add(erratum.pk)
     Erratum.objects.filter(from_file=True).exclude(pk__in=kept).delete()
-    # Errata added in the admin follow their note's sections after a re-ingest.
-    for erratum in Erratum.objects.filter(from_file=False):
-        erratum.save()
+    # Errata added in the admin follow their note's sections when the notes changed.
+    if notes_changed:
+        for erratum in Erratum.objects.filter(from_file=False):
+            erratum.save()
     return problems
 
 

@@ -162,12 +162,12 @@ def target(environ: dict) -> tuple[str, str, str, bool] | None:
 
 def serve(environ: dict) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """The gateway's answer to a WSGI request for it, or None when the request is for the app."""
-    from sandbox.gw import Call, handle  # the gateway's Django side (models); imported when first used
-
     try:
         found = target(environ)
         if found is None:
-            return None
+            return None  # an app page: no gateway work at all
+        from sandbox.gw import Call, handle  # the gateway's Django side (models): not imported by settings
+
         api_id, stage, path, on_invoke_host = found
         body, length = read_body(environ)
         try:

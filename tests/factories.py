@@ -71,3 +71,23 @@ def make_question(
             explanation=f"Why option {n} is {'right' if n in right else 'wrong'}",
         )
     return question
+
+
+def add_html_page(account, api, path: str, html: str) -> None:
+    """GET `path`: a MOCK method answering `html` as text/html (a learner's page, for origin tests)."""
+    import gateway as gw
+
+    resource = gw.create_resource_path(account, api, path)
+    gw.put_method(api, resource.id, "GET")
+    gw.put_integration(api, resource.id, "GET", "MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    gw.put_method_response(
+        api, resource.id, "GET", "200", responseParameters={"method.response.header.Content-Type": False}
+    )
+    gw.put_integration_response(
+        api,
+        resource.id,
+        "GET",
+        "200",
+        responseTemplates={"application/json": html},
+        responseParameters={"method.response.header.Content-Type": "'text/html'"},
+    )

@@ -12,7 +12,7 @@ import gateway as gw
 from gateway import cors
 from sandbox.models import SandboxAccount
 from tests.browser.helpers import log_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, add_html_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,20 +29,7 @@ SCRIPT = (
 def learner_api(user, app_origin: str) -> str:
     with SandboxAccount.editing(user) as account:
         api = gw.create_rest_api(account, "mallory")
-        page = gw.create_resource_path(account, api, "/xss")
-        gw.put_method(api, page.id, "GET")
-        gw.put_integration(api, page.id, "GET", "MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
-        gw.put_method_response(
-            api, page.id, "GET", "200", responseParameters={"method.response.header.Content-Type": False}
-        )
-        gw.put_integration_response(
-            api,
-            page.id,
-            "GET",
-            "200",
-            responseTemplates={"application/json": SCRIPT.replace("APP", app_origin)},
-            responseParameters={"method.response.header.Content-Type": "'text/html'"},
-        )
+        add_html_page(account, api, "/xss", SCRIPT.replace("APP", app_origin))
         cart = gw.create_resource_path(account, api, "/cart")
         gw.put_method(api, cart.id, "GET")
         gw.put_integration(api, cart.id, "GET", "MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})

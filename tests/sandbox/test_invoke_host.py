@@ -12,7 +12,7 @@ from django.test import Client
 import gateway as gw
 from sandbox.gw_wsgi import wrap
 from sandbox.models import SandboxAccount
-from tests.factories import UserFactory
+from tests.factories import UserFactory, add_html_page
 
 HTML = "<html><body><script>document.title = document.cookie</script></body></html>"
 
@@ -31,20 +31,7 @@ def build(user) -> str:
             for verb in ("GET", "POST"):
                 gw.put_method(api, resource.id, verb)
                 gw.put_integration(api, resource.id, verb, "AWS_PROXY", uri=account.functions[function].arn)
-        xss = gw.create_resource_path(account, api, "/xss")
-        gw.put_method(api, xss.id, "GET")
-        gw.put_integration(api, xss.id, "GET", "MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
-        gw.put_method_response(
-            api, xss.id, "GET", "200", responseParameters={"method.response.header.Content-Type": False}
-        )
-        gw.put_integration_response(
-            api,
-            xss.id,
-            "GET",
-            "200",
-            responseTemplates={"application/json": HTML},
-            responseParameters={"method.response.header.Content-Type": "'text/html'"},
-        )
+        add_html_page(account, api, "/xss", HTML)
         gw.create_deployment(account, api, stage_name="prod")
     return api.id
 
