@@ -15,6 +15,7 @@ different sections of one topic below 65.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ _NOISE = re.compile(r"\b(?:aws|amazon|api gateway)\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@functools.cache  # a text is normalised for clustering, merging and placing: once (cleared per topic)
 def normalise(text: str) -> str:
     """Lower-case words without punctuation or the names every note repeats ("AWS API Gateway")."""
     return " ".join(_NON_WORD.sub(" ", _NOISE.sub(" ", text.lower())).split())
@@ -147,6 +149,7 @@ def merge(group: list[Piece], item_threshold: float = ITEM_THRESHOLD) -> Block:
     return block
 
 
+@functools.cache
 def _sorted_words(text: str) -> str:
     """token_sort_ratio's form of a text, computed once: its normalised words in sorted order."""
     return " ".join(sorted(normalise(text).split()))
@@ -168,11 +171,39 @@ def place(block: Block, outline: list[tuple[str, list[str]]]) -> int:
 
 def consolidate(pieces: list[Piece], outline: list[tuple[str, list[str]]]) -> list[Block]:
     """A topic's blocks, each placed under an outline heading, in outline then note order."""
-    blocks = [merge(group) for group in cluster(sorted(pieces, key=lambda p: p.order))]
-    for block in blocks:
-        block.heading = place(block, outline)
+    try:
+        blocks = [merge(group) for group in cluster(sorted(pieces, key=lambda p: p.order))]
+        for block in blocks:
+            block.heading = place(block, outline)
+    finally:  # the texts' normal forms are kept for one topic only
+        normalise.cache_clear()
+        _sorted_words.cache_clear()
     last = len(outline)
     return sorted(blocks, key=lambda b: (b.heading if b.heading >= 0 else last, b.lead.order))
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A block as plain ids, what a worker process sends back: the lead section, the others,
+    what they add (item html, section id) and the outline heading."""
+
+    lead: int
+    others: tuple[int, ...]
+    extras: tuple[tuple[str, int], ...]
+    heading: int
+
+
+def consolidate_ids(pieces: list[Piece], outline: list[tuple[str, list[str]]]) -> list[Placed]:
+    """`consolidate`, as plain ids (the pieces' texts stay where they were)."""
+    return [
+        Placed(
+            block.lead.section_id,
+            tuple(p.section_id for p in block.others),
+            tuple((html, p.section_id) for html, p in block.extras),
+            block.heading,
+        )
+        for block in consolidate(pieces, outline)
+    ]
 
 
 class _Items(HTMLParser):

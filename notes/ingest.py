@@ -10,6 +10,7 @@ markdown split into sections at its headings. `build_note` renders the sections 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -525,6 +526,7 @@ _worker: tuple[Renderer, Classifier] | None = None
 def init_worker(link_names: dict[str, tuple[str, str]], topics: list) -> None:
     global _worker  # noqa: PLW0603 (one renderer per worker process)
     _worker = (Renderer(names_resolver(link_names)), Classifier(topics))
+    os.nice(5)  # the writing process is the critical path: it gets a core first, renderers the rest
 
 
 def build_in_worker(parsed: ParsedNote) -> BuiltNote:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,16 @@ def topic_specs() -> list[TopicSpec]:
 
 
 def classifier_from_db() -> Classifier:
-    return Classifier(topic_specs())
+    """A classifier of the topics as stored; built again only when they changed (an ingest asks
+    for one per note with a quiz, and building it normalises every keyword)."""
+    specs = topic_specs()
+    key = repr(specs)
+    if _CLASSIFIER.get("key") != key:
+        _CLASSIFIER.update(key=key, classifier=Classifier(specs))
+    return _CLASSIFIER["classifier"]
+
+
+_CLASSIFIER: dict = {}
 
 
 def link_names(extra: dict[str, tuple[str, str]] | None = None) -> dict[str, tuple[str, str]]:
@@ -217,16 +227,22 @@ def ingest_paths(
 PARALLEL_MIN_NOTES = 24  # below this, starting worker processes costs more than it saves
 
 
-def _build_all(parsed: list[ParsedNote], names: dict, specs: list[TopicSpec]) -> list[BuiltNote | str]:
-    """Render notes, on every core when there are many; a failure is its message."""
+def _build_all(parsed: list[ParsedNote], names: dict, specs: list[TopicSpec]) -> Iterator[BuiltNote | str]:
+    """Render notes in order, on every core when there are many; a failure is its message.
+
+    A generator: the caller writes each note to the database while the workers render the
+    next ones, so rendering and writing overlap instead of following each other."""
     workers = min(os.cpu_count() or 1, 4)
     if len(parsed) >= PARALLEL_MIN_NOTES and workers > 1:
         context = multiprocessing.get_context("spawn")  # workers import only the pure modules
         with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(names, specs)) as pool:
             futures = [pool.submit(build_in_worker, p) for p in parsed]
-            return [_outcome(f.result) for f in futures]
+            for future in futures:
+                yield _outcome(future.result)
+        return
     renderer, classifier = Renderer(names_resolver(names)), Classifier(specs)
-    return [_outcome(lambda p=p: build_note(p, renderer, classifier)) for p in parsed]
+    for p in parsed:
+        yield _outcome(lambda p=p: build_note(p, renderer, classifier))
 
 
 def _outcome(build) -> BuiltNote | str:

@@ -33,6 +33,10 @@ class TopicQuerySet(models.QuerySet):
             section_count=Count("sections", filter=live, distinct=True),
         ).order_by("order", "title")  # Meta.ordering does not apply to GROUP BY queries
 
+    def bump_page_versions(self) -> int:
+        """Mark these topics' rendered pages stale (notes.topic_pages caches them by version)."""
+        return self.update(page_version=models.F("page_version") + 1)
+
 
 class Topic(models.Model):
     slug = models.SlugField(unique=True)
@@ -49,6 +53,8 @@ class Topic(models.Model):
     )
     # What the topic page counts, stored when its blocks are (notes.topic_pages): no scan per view.
     page_counts = models.JSONField(default=dict, blank=True, editable=False)
+    # Raised whenever what the page shows may have changed: its rendered blocks are cached under it.
+    page_version = models.PositiveIntegerField(default=0, editable=False)
     # Fingerprint of the taxonomy.yaml entry last applied: admin edits survive until it changes.
     source_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
@@ -62,6 +68,7 @@ class Topic(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.summary_html = Renderer().render(self.summary).html if self.summary else ""
+        self.page_version += 1  # its outline headings are on the cached page
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -8,6 +8,7 @@ except a note's introduction, which belongs to the overview.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -102,6 +103,7 @@ def normalise(text: str) -> str:
     return " " + " ".join(_stem(w) for w in words) + " "
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     if word in NO_STEM or len(word) <= 3:
         return word
@@ -117,20 +119,27 @@ class Classifier:
     topics: list[TopicSpec]
 
     def __post_init__(self) -> None:
-        self._phrases = {
-            t.slug: [(normalise(k), len(normalise(k).split())) for k in t.keywords + t.aliases if normalise(k).strip()]
-            for t in self.topics
-        }
+        # By first word: (topic, phrase, its word count, its words); a phrase can only occur in a
+        # text that has all its words, so a text is only searched for phrases whose words it has.
+        self._phrases: dict[str, list[tuple[str, str, int, frozenset[str]]]] = {}
+        for t in self.topics:
+            for keyword in t.keywords + t.aliases:
+                phrase = normalise(keyword)
+                words = phrase.split()
+                if words:
+                    self._phrases.setdefault(words[0], []).append((t.slug, phrase, len(words), frozenset(words)))
 
     def _matches(self, text: str) -> dict[str, int]:
         """Word-weighted phrase hits per topic; a hit inside a longer hit does not count."""
         hits: list[tuple[int, int, str, int]] = []
-        for slug, phrases in self._phrases.items():
-            for phrase, words in phrases:
-                start = text.find(phrase)
-                while start != -1:
-                    hits.append((start, start + len(phrase), slug, words))
-                    start = text.find(phrase, start + 1)
+        present = set(text.split())
+        for first in present.intersection(self._phrases):
+            for slug, phrase, words, needed in self._phrases[first]:
+                if needed <= present:
+                    start = text.find(phrase)
+                    while start != -1:
+                        hits.append((start, start + len(phrase), slug, words))
+                        start = text.find(phrase, start + 1)
         longer = [(s, e, w) for s, e, _, w in hits if w > 1]
         result: dict[str, int] = {}
         for start, end, slug, words in hits:

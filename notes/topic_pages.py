@@ -9,52 +9,85 @@ run by `ingest_notes`; admin edits to a note or a topic placement re-run them fo
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
+from django.template.loader import render_to_string
 
-from notes.consolidate import Piece, consolidate
+from notes.consolidate import Piece, Placed, consolidate_ids
 from notes.curated import CuratedError, load_amendments, load_errata, load_facts
-from notes.models import Erratum, KeyFact, Note, Section, Topic
+from notes.models import Erratum, KeyFact, Note, Section, Tip, Topic
+
+PARALLEL_MIN_SECTIONS = 3000  # below this, starting worker processes costs more than it saves
 
 
 def consolidate_topics(topic_ids: list[int] | None = None) -> int:
     """Merge each topic's near-duplicate sections into blocks; returns how many blocks there are."""
     topics = Topic.objects.all() if topic_ids is None else Topic.objects.filter(pk__in=topic_ids)
-    total = 0
+    total, all_notes = 0, Note.objects.live().count()
+    work = []  # (topic, its sections, their pieces, its outline)
     for topic in topics:
-        sections = list(Section.objects.live().filter(topic=topic).order_by("note_id", "order"))
+        sections = list(
+            Section.objects.live()
+            .filter(topic=topic)
+            .only("note_id", "order", "title", "text", "body_html", "lead", "outline_heading", "block_order", "extras")
+            .order_by("note_id", "order")
+        )
         pieces = [
             Piece(s.pk, s.note_id, s.title, s.text, order=(s.note_id, s.order), html=s.body_html) for s in sections
         ]
-        outline = [(o["heading"], o.get("keywords", [])) for o in topic.outline]
-        blocks = consolidate(pieces, outline)
+        work.append((topic, sections, pieces, [(o["heading"], o.get("keywords", [])) for o in topic.outline]))
+    for (topic, sections, _, _), blocks in zip(work, _consolidate_all(work), strict=True):
         by_id = {s.pk: s for s in sections}
         changed = []
         for order, block in enumerate(blocks):
-            lead = by_id[block.lead.section_id]
+            lead = by_id[block.lead]
             wanted = {
                 "lead_id": None,
                 "outline_heading": block.heading,
                 "block_order": order,
-                "extras": [{"section": piece.section_id, "html": html} for html, piece in block.extras],
+                "extras": [{"section": section_id, "html": html} for html, section_id in block.extras],
             }
             for other in block.others:
-                member = by_id[other.section_id]
                 changed.append(
-                    _set(member, lead_id=lead.pk, outline_heading=block.heading, block_order=order, extras=[])
+                    _set(by_id[other], lead_id=lead.pk, outline_heading=block.heading, block_order=order, extras=[])
                 )
             changed.append(_set(lead, **wanted))
         _store([s for s in changed if s is not None])
-        counts = {"sections": len(sections), "notes": len({s.note_id for s in sections}), "blocks": len(blocks)}
+        counts = {
+            "sections": len(sections),
+            "notes": len({s.note_id for s in sections}),
+            "blocks": len(blocks),
+            "all_notes": all_notes,  # "in 3 of 5 notes"
+        }
         if topic.page_counts != counts:
             Topic.objects.filter(pk=topic.pk).update(page_counts=counts)
         total += len(blocks)
     # Sections that left every topic (unsorted, removed notes) lead nothing and follow no one.
     Section.objects.filter(topic__isnull=True).exclude(lead=None).update(lead=None)
     Section.objects.filter(merged__isnull=False, topic__isnull=True).update(extras=[])
+    topics.bump_page_versions()  # their notes changed: the cached pages are stale
     return total
+
+
+def _consolidate_all(work: list) -> list[list[Placed]]:
+    """Each topic's blocks; on every core when there are many sections (the merge is pure)."""
+    workers = min(os.cpu_count() or 1, 4)
+    if sum(len(pieces) for _, _, pieces, _ in work) < PARALLEL_MIN_SECTIONS or workers < 2:
+        return [consolidate_ids(pieces, outline) for _, _, pieces, outline in work]
+    context = multiprocessing.get_context("spawn")  # workers import only the pure module
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # The biggest topics first, so that no worker is left with one at the end.
+        biggest_first = sorted(range(len(work)), key=lambda i: -len(work[i][2]))
+        futures = {i: pool.submit(consolidate_ids, work[i][2], work[i][3]) for i in biggest_first}
+        return [futures[i].result() for i in range(len(work))]
 
 
 def _store(sections: list[Section]) -> None:
@@ -182,3 +215,69 @@ def topic_blocks(topic: Topic, leads) -> list[Section]:
         in_outline = 0 <= lead.outline_heading < len(headings)
         lead.heading_title = headings[lead.outline_heading] if in_outline else "More from the notes"
     return leads
+
+
+@dataclass
+class BlockPage:
+    """One page of a topic's blocks, rendered: the sections, their entries in the page's outline,
+    and (on the first page) the notes' exam tips."""
+
+    page: Page
+    sections_html: str
+    toc_html: str
+    tips_html: str
+
+
+PAGE_CACHE = "pages"
+PAGE_CACHE_SECONDS = 3600
+TIPS_SHOWN = 20
+
+
+def block_page(topic: Topic, number: int, per_page: int) -> BlockPage:
+    """Page `number` of the topic's blocks, rendered once per version of the topic's page.
+
+    What the notes say only changes when they are ingested, a correction is edited or a section
+    is moved (each raises Topic.page_version), so the rendered HTML is cached under that version;
+    it holds nothing of the learner's (no form, no token). A miss costs what rendering costs."""
+    leads = (
+        Section.objects.live()
+        .filter(topic=topic, lead__isnull=True)
+        .select_related("note")
+        .prefetch_related("errata")
+        .defer("text", "tags", "note__source", "note__body_html", "note__toc", "note__quiz")
+        .order_by("block_order")  # one block per lead section, in outline then note order
+    )
+    counts = topic.page_counts  # stored with the blocks: no count query per view
+    paginator = Paginator(leads, per_page)
+    if "blocks" in counts:
+        paginator.__dict__["count"] = counts["blocks"]  # Paginator.count is a cached_property
+    page = paginator.get_page(number)
+    key = f"topic:{topic.pk}:{topic.page_version}:{page.number}:{per_page}"
+    cache = caches[PAGE_CACHE]
+    rendered = cache.get(key)
+    if rendered is None:
+        notes_total = counts["all_notes"] if "all_notes" in counts else Note.objects.live().count()
+        context = {"topic": topic, "page": page, "notes_total": notes_total}
+        context["blocks"] = topic_blocks(topic, page.object_list)
+        if page.number == 1:
+            context |= _tips(topic)
+        rendered = tuple(
+            render_to_string(f"notes/topic.html#{part}", context).strip() if include else ""
+            for part, include in (("section-page", True), ("toc-entries", True), ("tips", page.number == 1))
+        )
+        cache.set(key, rendered, PAGE_CACHE_SECONDS)
+    return BlockPage(page, *rendered)
+
+
+def _tips(topic: Topic) -> dict:
+    """The notes' exam tips on the topic; one that repeats a note's mistake carries its correction."""
+    tips = (
+        Tip.objects.filter(section__topic=topic, section__note__removed_at__isnull=True)
+        .select_related("section__note")
+        .prefetch_related("section__errata")
+    )
+    shown = list(tips[:TIPS_SHOWN])
+    for tip in shown:
+        errata = tip.section.errata.all()
+        tip.erratum = next((e for e in errata if e.claim_plain.lower() in tip.plain.lower()), None) if errata else None
+    return {"tips": shown, "tip_count": tips.count()}

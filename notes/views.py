@@ -2,18 +2,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from notes.models import Note, Section, Tip, Topic, search_sections
-from notes.topic_pages import consolidate_topics, topic_blocks
+from notes.models import Note, Section, Topic, search_sections
+from notes.topic_pages import block_page, consolidate_topics
 from studyapp.htmx import render_page
 
 SECTIONS_PER_PAGE = 25
-TIPS_SHOWN = 20
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -37,38 +35,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    # One block per lead section, in outline then note order (stored by notes.topic_pages).
-    leads = (
-        Section.objects.live()
-        .filter(topic=topic, lead__isnull=True)
-        .select_related("note")
-        .prefetch_related("errata")
-        .defer("text", "tags", "note__source", "note__body_html", "note__toc", "note__quiz")
-        .order_by("block_order")
-    )
-    counts = topic.page_counts  # stored with the blocks at ingest (notes.topic_pages)
-    paginator = Paginator(leads, SECTIONS_PER_PAGE)
-    if "blocks" in counts:
-        paginator.__dict__["count"] = counts["blocks"]  # Paginator.count is a cached_property: no scan per view
-    page = paginator.get_page(_page_number(request))
-    blocks = topic_blocks(topic, page.object_list)
-    context = {"topic": topic, "page": page, "blocks": blocks, "notes_total": Note.objects.live().count()}
-    if request.htmx and page.number > 1:
-        return render(request, "notes/topic.html#section-page", context)
-    tips = (
-        Tip.objects.filter(section__topic=topic, section__note__removed_at__isnull=True)
-        .select_related("section__note")
-        .prefetch_related("section__errata")
-    )
+    blocks = block_page(topic, _page_number(request), SECTIONS_PER_PAGE)
+    if request.htmx and blocks.page.number > 1:
+        return HttpResponse(blocks.sections_html)
     previous, following = topic.neighbours()
-    shown_tips = list(tips[:TIPS_SHOWN])
-    for tip in shown_tips:  # a tip that repeats a note's mistake carries its correction
-        errata = tip.section.errata.all()
-        tip.erratum = next((e for e in errata if e.claim_plain.lower() in tip.plain.lower()), None) if errata else None
-    context |= {
+    counts = topic.page_counts  # stored with the blocks at ingest (notes.topic_pages)
+    context = {
+        "topic": topic,
+        "page": blocks.page,
+        "blocks": blocks,
         "facts": topic.key_facts.all(),
-        "tips": shown_tips,
-        "tip_count": tips.count(),
         "previous": previous,
         "next": following,
         "note_count": counts.get("notes", 0),

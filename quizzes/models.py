@@ -99,9 +99,13 @@ class Question(models.Model):
         return self.uid
 
     def save(self, *args, **kwargs) -> None:
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self) -> None:
+        """Sanitised HTML of the stem and the answer, from their markdown."""
         self.stem_html = render_markdown(self.stem)
         self.answer_html = render_markdown(self.answer)
-        super().save(*args, **kwargs)
 
     @property
     def is_choice(self) -> bool:
@@ -147,9 +151,14 @@ class Option(models.Model):
         return self.text[:60]
 
     def save(self, *args, **kwargs) -> None:
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self) -> Option:
+        """Sanitised HTML of the option and its explanation, from their markdown."""
         self.text_html = render_markdown(self.text)
         self.explanation_html = render_markdown(self.explanation)
-        super().save(*args, **kwargs)
+        return self
 
 
 # ---------------------------------------------------------------------------------------

@@ -152,6 +152,12 @@ SIGNUP_RATE = os.environ.get("STUDYAPP_SIGNUP_RATE", "5/h")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "studyapp_shared_cache"},
+    # Rendered topic-page blocks, keyed by the topic's page version (notes.topic_pages.block_page).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 RATELIMIT_USE_CACHE = "shared"
 # The database cache's increment is not atomic: two simultaneous sign-ups may both be counted

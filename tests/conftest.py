@@ -4,11 +4,19 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
 from notes.loader import ingest_paths
 from tests.factories import UserFactory
 
 SHIPPED = Path(settings.NOTES_CONTENT_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Rendered topic pages are cached per process under the topic's page version; a test's
+    rolled-back database reuses ids and versions, so each test starts with an empty cache."""
+    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -174,6 +174,33 @@ def test_an_admin_erratum_is_placed_beside_its_claim(client, shipped_notes):
     assert "Corrected by an admin." in client.get(note.get_absolute_url()).content.decode()
 
 
+def test_a_topic_page_shows_a_change_at_once_though_it_is_cached(client, shipped_notes, notes_dir):
+    """The page's blocks are rendered once per version: a correction added in the admin, a section
+    moved, and a re-ingested note each show on the next view."""
+    from notes.loader import ingest_paths
+
+    topic = Topic.objects.get(slug="caching")
+    lead = Section.objects.live().filter(topic=topic, lead__isnull=True).order_by("block_order").first()
+    assert "Corrected at once." not in client.get(topic.get_absolute_url()).content.decode()
+    Erratum.objects.create(
+        note=lead.note,
+        claim=lead.text.split(".")[0][:40],
+        correction="Corrected at once.",
+        source_title="Caching",
+        source_url="https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html",
+    )
+    assert "Corrected at once." in client.get(topic.get_absolute_url()).content.decode()
+    Erratum.objects.filter(correction="Corrected at once.").delete()
+    assert "Corrected at once." not in client.get(topic.get_absolute_url()).content.decode()
+
+    (notes_dir / "fresh.md").write_text(
+        "# Fresh\n\n## Cache keys in depth\n\nA cache key zebra-marker on the caching page.\n"
+    )
+    ingest_paths([notes_dir])
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert "zebra-marker" in page
+
+
 def test_a_big_topic_still_finds_copies_through_their_rare_words():
     words = "stage deploy cache quota throttle canary alias route token policy".split()
     pieces = [

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from notes.taxonomy import load_taxonomy
 from quizzes.bank import BankError, parse_bank
 from quizzes.loader import load_bank
-from quizzes.models import Question
+from quizzes.models import Option, Question
 
 BANK = Path(settings.QUIZ_BANK_DIR)
 TOPICS = {t.slug for t in load_taxonomy(settings.NOTES_TAXONOMY_FILE)}
@@ -62,6 +62,17 @@ def test_load_is_idempotent(shipped_notes):
     assert first.ok and first.created >= 120
     second = load_bank()
     assert (second.created, second.updated, second.unchanged) == (0, 0, first.created)
+
+
+def test_a_loaded_question_shows_its_rendered_stem_options_and_explanations(shipped_notes):
+    """New questions are inserted in bulk: each still carries the HTML a learner is shown."""
+    assert load_bank().ok
+    question = Question.objects.get(uid="caching-001")
+    assert question.stem_html.startswith("<p>") and question.topics.filter(pk=question.topic_id).exists()
+    for option in question.options.all():
+        assert option.text_html.startswith("<p>") and option.explanation_html.startswith("<p>"), option.text
+    assert not Option.objects.filter(text_html="").exists()
+    assert not Option.objects.exclude(explanation="").filter(explanation_html="").exists()
 
 
 MALFORMED = """topic: caching
