@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import gateway as gw  # noqa: E402
-from gateway.pipeline import Request, Runtime, invoke  # noqa: E402
+from gateway.call import Request, Runtime
+from gateway.pipeline import invoke  # noqa: E402
 
 NOW = 1_790_000_000.0
 

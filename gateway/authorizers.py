@@ -19,7 +19,7 @@ from gateway.model import LAMBDA_INVOKE_URI, Authorizer, RestApi
 from gateway.responses import GatewayFailure
 
 if TYPE_CHECKING:
-    from gateway.pipeline import Call
+    from gateway.call import Call
 
 UNAUTHORIZED = ("UNAUTHORIZED", 401, "Unauthorized")
 
@@ -316,8 +316,8 @@ def _lambda_authorizer(call: Call, authorizer: Authorizer) -> GatewayFailure | N
 
 
 def _invoke_authorizer(call: Call, authorizer: Authorizer, identity: list, method_arn: str) -> dict | GatewayFailure:
+    from gateway.call import request_context
     from gateway.lambda_proxy import build_event
-    from gateway.pipeline import _request_context
 
     match = LAMBDA_INVOKE_URI.match(authorizer.authorizerUri or "")
     if not match:
@@ -338,7 +338,7 @@ def _invoke_authorizer(call: Call, authorizer: Authorizer, identity: list, metho
             query=call.request.query,
             path_parameters=call.path_parameters,
             stage_variables=call.stage_variables,
-            request_context=_request_context(call),
+            request_context=request_context(call),
             body=None,
         )
         event = {"type": "REQUEST", "methodArn": method_arn, **{k: v for k, v in event.items() if k != "body"}}

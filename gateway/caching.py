@@ -17,8 +17,8 @@ from gateway.errors import Problem, ValidationError
 from gateway.responses import GatewayFailure
 
 if TYPE_CHECKING:
+    from gateway.call import Call, Response
     from gateway.model import Stage
-    from gateway.pipeline import Call, Response
 
 MAX_ENTRY_BYTES = 1_048_576
 CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
@@ -114,7 +114,7 @@ def lookup(call: Call) -> Response | GatewayFailure | None:
             warning = UNAUTHORIZED_WARNING
     entry = call.runtime.store.get(key)
     if entry and entry["expires"] > call.request.time:
-        from gateway.pipeline import Response
+        from gateway.call import Response
 
         call.info(
             f"Sending cached response (key {key.split(':', 4)[-1]}, expires in {entry['expires'] - call.request.time:.0f} s)"

@@ -171,7 +171,8 @@ def browser_verdict(
     runtime=None,
 ) -> CorsVerdict:
     """Run a cross-origin call as a browser would: preflight if needed, then the request."""
-    from gateway.pipeline import Request, invoke
+    from gateway.call import Request
+    from gateway.pipeline import invoke
 
     headers = dict(headers or {})
     steps: list[str] = []

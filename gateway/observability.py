@@ -45,7 +45,7 @@ from urllib.parse import urlencode
 from gateway.model import AWS_SERVICE_URI, LAMBDA_INVOKE_URI, MethodSetting
 
 if TYPE_CHECKING:
-    from gateway.pipeline import Call, Response
+    from gateway.call import Call, Response
 
 METRICS = ("Count", "Latency", "IntegrationLatency", "CacheHitCount", "CacheMissCount", "4XXError", "5XXError")
 STATISTICS = ("Sum", "Average", "SampleCount", "Minimum", "Maximum")

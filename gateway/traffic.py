@@ -23,7 +23,7 @@ from gateway.model import Account, ApiKey, ApiStage, QuotaSettings, ThrottleSett
 from gateway.responses import GatewayFailure, failure
 
 if TYPE_CHECKING:
-    from gateway.pipeline import Call
+    from gateway.call import Call
 
 KEY_VALUE = re.compile(r"^[\x21-\x7e]{20,128}$")
 PERIODS = ("DAY", "WEEK", "MONTH")

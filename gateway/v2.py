@@ -56,6 +56,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from gateway import backends, lambda_proxy
 from gateway.backends import BackendError, LambdaResult
+from gateway.call import DEFAULT_RUNTIME, Request, Response, Runtime
 from gateway.errors import ConflictError, NotFoundError, Problem, ValidationError
 from gateway.model import (
     HTTP_URI,
@@ -74,7 +75,6 @@ from gateway.model import (
     V2Stage,
     WsConnection,
 )
-from gateway.pipeline import DEFAULT_RUNTIME, Request, Response, Runtime
 from gateway.recording import LogLine, Recorder, TraceStep, identity
 
 HTTP_ROUTE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")

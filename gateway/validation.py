@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT4
 from gateway.responses import GatewayFailure, failure
 
 if TYPE_CHECKING:
-    from gateway.pipeline import Call
+    from gateway.call import Call
 
 
 def check_request(call: Call) -> GatewayFailure | None:

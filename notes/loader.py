@@ -105,6 +105,12 @@ def classifier_from_db() -> Classifier:
 _CLASSIFIER: dict = {}
 
 
+def rebuild_note(note: Note) -> None:
+    """Parse, render and store one note's text as it is now (after an edit, say)."""
+    parsed = note.parse()
+    note.apply(parsed, build_note(parsed, Renderer(build_resolver()), classifier_from_db()))
+
+
 def link_names(extra: dict[str, tuple[str, str]] | None = None) -> dict[str, tuple[str, str]]:
     """Wiki-link targets by name: notes (title, slug, file name) win over topics (slug, title, alias)."""
     names: dict[str, tuple[str, str]] = {}

@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from notes.curated import plain, readable
-from notes.ingest import BuiltNote, ParsedNote, build_note, parse_note
+from notes.ingest import BuiltNote, ParsedNote, parse_note
 from notes.markdown import Renderer, html_to_text
-from notes.taxonomy import Classifier
 
 # Sent after a note's sections were replaced or it was removed, inside the same transaction;
 # other apps (the quizzes' flashcards) keep their data in step with it.
@@ -149,14 +148,6 @@ class Note(models.Model):
 
     def parse(self) -> ParsedNote:
         return parse_note(self.file_name or f"{self.slug}.md", self.source)
-
-    def rebuild(self, renderer: Renderer | None = None, classifier: Classifier | None = None) -> None:
-        """Parse, render and store this note's text (after an edit in the admin, say)."""
-        from notes.loader import build_resolver, classifier_from_db
-
-        parsed = self.parse()
-        built = build_note(parsed, renderer or Renderer(build_resolver()), classifier or classifier_from_db())
-        self.apply(parsed, built)
 
     @transaction.atomic
     def apply(self, parsed: ParsedNote, built: BuiltNote) -> None:

@@ -10,9 +10,9 @@ from django.db.models import Avg, CharField, Count, Q
 from django.db.models.functions import Substr, TruncDate
 
 from notes.models import Topic
-from quizzes.charts import bar_chart, calendar_heatmap, topic_bars
 from quizzes.models import Card, LearnerSettings, ReviewLog, day_start
 from quizzes.scheduling import REVIEW, due_forecast, retrievability_at, review_streak
+from studyapp.charts import bar_chart, calendar_heatmap, topic_bars
 
 HEATMAP_WEEKS = 26
 # Below these counts a percentage or a log loss is noise: the page says how many more it needs.

@@ -18,7 +18,8 @@ from django.db import connection
 
 import gateway as gw
 from gateway import v2
-from gateway.pipeline import MAX_PAYLOAD_BYTES, Request
+from gateway.call import Request
+from gateway.pipeline import MAX_PAYLOAD_BYTES
 from sandbox.models import ApiOwner, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
 

@@ -27,8 +27,8 @@ from django.conf import settings
 
 import gateway as gw
 from gateway import cognito, cors, traffic, v2
+from gateway.call import Request, Response, Runtime
 from gateway.model import Behaviour, RestApi, Stage, V2Api
-from gateway.pipeline import Request, Response, Runtime
 
 LAB_DIR = Path(__file__).resolve().parent / "labs"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 import gateway as gw
 from gateway import sigv4, v2
-from gateway.pipeline import Request, Runtime
+from gateway.call import Request, Runtime
 from gateway.vtl import Limits, TemplateError, TemplateInput, render_with_overrides
 from sandbox import invoke_host
 from sandbox.confirm import confirm_page, confirmed, plural

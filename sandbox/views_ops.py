@@ -30,15 +30,16 @@ from django_htmx.http import HttpResponseClientRedirect
 
 import gateway as gw
 from gateway import authorizers, cognito, traffic, v2
+from gateway.call import Call, Request, Runtime
 from gateway.observability import METRICS
-from gateway.pipeline import Call, Request, Runtime, _context
+from gateway.pipeline import _context
 from gateway.state import MemoryStore
-from quizzes.charts import line_chart
 from sandbox import forms_ops as f
 from sandbox import invoke_host
 from sandbox.confirm import confirm_page, confirmed, plural
 from sandbox.models import LimitError, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME, TELEMETRY
+from studyapp.charts import line_chart
 from studyapp.htmx import render_page
 
 ENGINE_ERRORS = (gw.ValidationError, gw.NotFoundError, gw.ConflictError, LimitError, cognito.CognitoError)

@@ -48,7 +48,9 @@ class NoteFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def rendered(self, create, extracted, **kwargs):
         if create:
-            self.rebuild()
+            from notes.loader import rebuild_note
+
+            rebuild_note(self)
 
 
 def make_question(

@@ -4,9 +4,9 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from quizzes.charts import topic_bars
 from quizzes.models import Card, Question
 from quizzes.stats import home_summary
+from studyapp.charts import topic_bars
 
 register = template.Library()
 

@@ -12,7 +12,8 @@ NOW = 1_790_000_000.0  # a fixed simulated clock
 
 
 def call(account, api, method="GET", path="/", *, stage="dev", query=None, headers=None, body="", rng=None, **kw):
-    from gateway.pipeline import Request, invoke  # loads the template engine only for tests that invoke
+    from gateway.call import Request
+    from gateway.pipeline import invoke  # loads the template engine only for tests that invoke
 
     request = Request(
         api_id=api.id,

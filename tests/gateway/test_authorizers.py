@@ -8,8 +8,9 @@ import pytest
 
 import gateway as gw
 from gateway import authorizers, cognito, sigv4, traffic
+from gateway.call import Request
 from gateway.model import AccessKey, IamUser
-from gateway.pipeline import Request, invoke
+from gateway.pipeline import invoke
 from tests.gateway.conftest import NOW, call, deploy, mock_200
 
 KEY = "a-learner-api-key-value-0001"

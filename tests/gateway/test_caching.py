@@ -8,7 +8,8 @@ import pytest
 
 import gateway as gw
 from gateway import caching
-from gateway.pipeline import Request, invoke
+from gateway.call import Request
+from gateway.pipeline import invoke
 from tests.gateway.conftest import NOW, add_method, call, deploy
 
 

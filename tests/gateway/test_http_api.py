@@ -9,7 +9,7 @@ import pytest
 
 import gateway as gw
 from gateway import cognito, v2
-from gateway.pipeline import Request
+from gateway.call import Request
 from tests.gateway.conftest import NOW
 
 

@@ -12,9 +12,11 @@ import threading
 import pytest
 
 import gateway as gw
+from gateway.call import Request, Runtime
 from gateway.model import AccessLogSettings
 from gateway.observability import Telemetry, execution_log_group, method_key, render_access_log
-from gateway.pipeline import Request, Runtime, TraceStep, invoke
+from gateway.pipeline import invoke
+from gateway.recording import TraceStep
 from tests.gateway.conftest import NOW, add_method, deploy, mock_200
 
 MINUTE = NOW - NOW % 60  # the start of NOW's minute

@@ -73,7 +73,8 @@ def test_usage_plan_throttle_gives_429_then_refills(account, api):
     throttled = call(account, api, path="/pets", stage="prod", headers=headers)
     assert throttled.json() == {"message": "Too Many Requests"}
     assert throttled.header("x-amzn-ErrorType") == "TooManyRequestsException"
-    from gateway.pipeline import Request, invoke
+    from gateway.call import Request
+    from gateway.pipeline import invoke
 
     refilled = invoke(account, Request(api.id, "prod", "GET", "/pets", headers=[("x-api-key", KEY)], time=NOW + 1.0))
     assert refilled.status == 200
@@ -88,7 +89,8 @@ def test_per_method_throttle_override_in_the_plan(account, api):
 
 
 def test_quota_gives_429_limit_exceeded_and_resets_the_next_day(account, api):
-    from gateway.pipeline import Request, invoke
+    from gateway.call import Request
+    from gateway.pipeline import invoke
 
     key, plan = keyed_api(account, api, quota={"limit": 2, "period": "DAY"})
     traffic.add_api_stage(account, plan.id, api.id, "prod")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from quizzes.charts import bar_chart, calendar_heatmap, line_chart, topic_bars
+from studyapp.charts import bar_chart, calendar_heatmap, line_chart, topic_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
 EVIL = "<script>alert(1)</script> & co"
