@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import gateway as gw  # noqa: E402
-from gateway.call import Request, Runtime
-from gateway.pipeline import invoke  # noqa: E402
+from gateway.model.call import Request, Runtime
+from gateway.rest.pipeline import invoke  # noqa: E402
 
 NOW = 1_790_000_000.0
 
@@ -75,7 +75,9 @@ def rate(account, api, path: str, seconds: float, query=(), headers=(), runtime=
 
 
 def build_protected():
-    from gateway import authorizers, caching, traffic
+    from gateway.auth import authorizers
+    from gateway.traffic import cache as caching
+    from gateway.traffic import limits as traffic
 
     account = gw.Account()
     api = gw.create_rest_api(account, "protected", now=NOW)

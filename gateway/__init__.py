@@ -4,8 +4,38 @@ Plain Python (no Django): the sandbox app stores an `Account` as `to_dict()`, ch
 the operations, and calls `invoke`. Nothing ever goes on the network.
 """
 
-from gateway.errors import ConflictError, GatewayError, NotFoundError, Problem, ValidationError
-from gateway.model import (
+from gateway.control.openapi import export_openapi, import_openapi
+from gateway.control.operations import (
+    add_permission,
+    create_alias,
+    create_deployment,
+    create_function,
+    create_model,
+    create_request_validator,
+    create_resource,
+    create_resource_path,
+    create_rest_api,
+    create_stage,
+    delete_canary,
+    delete_method,
+    delete_resource,
+    delete_stage,
+    install_teaching_functions,
+    promote_canary,
+    put_gateway_response,
+    put_integration,
+    put_integration_response,
+    put_method,
+    put_method_response,
+    rollback_stage,
+    update_canary,
+    update_method,
+    update_method_settings,
+    update_stage_variables,
+)
+from gateway.control.sdk import generate_sdk
+from gateway.model.errors import ConflictError, GatewayError, NotFoundError, Problem, ValidationError
+from gateway.model.resources import (
     Account,
     Behaviour,
     CanarySettings,
@@ -29,40 +59,10 @@ from gateway.model import (
     V2Route,
     V2Stage,
     WsConnection,
+    lambda_invocation_uri,
     method_setting_key,
 )
-from gateway.observability import Telemetry
-from gateway.openapi import export_openapi, import_openapi
-from gateway.operations import (
-    add_permission,
-    create_alias,
-    create_deployment,
-    create_function,
-    create_model,
-    create_request_validator,
-    create_resource,
-    create_resource_path,
-    create_rest_api,
-    create_stage,
-    delete_canary,
-    delete_method,
-    delete_resource,
-    delete_stage,
-    install_teaching_functions,
-    lambda_invocation_uri,
-    promote_canary,
-    put_gateway_response,
-    put_integration,
-    put_integration_response,
-    put_method,
-    put_method_response,
-    rollback_stage,
-    update_canary,
-    update_method,
-    update_method_settings,
-    update_stage_variables,
-)
-from gateway.sdk import generate_sdk
+from gateway.observability.telemetry import Telemetry
 
 _LAZY = {"METHOD_REQUEST_CHECKS", "Request", "Response", "Runtime", "compile_deployment", "invoke"}
 
@@ -73,7 +73,7 @@ def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module("gateway.pipeline"), name)
+        return getattr(importlib.import_module("gateway.rest.pipeline"), name)
     raise AttributeError(f"module 'gateway' has no attribute {name!r}")
 
 

@@ -134,17 +134,19 @@ def uri_problem(integration_type: str, uri: str) -> str:
     if integration_type in ("HTTP", "HTTP_PROXY"):
         return (
             ""
-            if gw.model.HTTP_URI.match(uri)
+            if gw.model.resources.HTTP_URI.match(uri)
             else f"Expected a URL for {integration_type}, such as http://pets.example.internal/pets."
         )
     function = uri
-    invoke = gw.model.LAMBDA_INVOKE_URI.match(uri)
+    invoke = gw.model.resources.LAMBDA_INVOKE_URI.match(uri)
     if invoke:
         function = invoke["function"]
     if integration_type == "AWS_PROXY":
-        return "" if gw.model.LAMBDA_FUNCTION_ARN.match(function) else f"Expected {lambda_forms}."
+        return "" if gw.model.resources.LAMBDA_FUNCTION_ARN.match(function) else f"Expected {lambda_forms}."
     if integration_type == "AWS":
-        if gw.model.LAMBDA_FUNCTION_ARN.match(function) or (not invoke and gw.model.AWS_SERVICE_URI.match(uri)):
+        if gw.model.resources.LAMBDA_FUNCTION_ARN.match(function) or (
+            not invoke and gw.model.resources.AWS_SERVICE_URI.match(uri)
+        ):
             return ""
         return (
             f"Expected {lambda_forms}, or an AWS service URI "
@@ -283,7 +285,7 @@ class ApiSettingsForm(forms.Form):
         text = self.cleaned_data["policy"].strip()
         if not text:
             return None
-        from gateway import iam
+        from gateway.auth import iam
 
         try:
             iam.parse_policy(text, kind="resource")

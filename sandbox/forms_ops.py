@@ -19,9 +19,12 @@ from typing import Any
 from django import forms
 
 import gateway as gw
-from gateway import authorizers, caching, cognito, iam, traffic, v2
-from gateway.model import AccessLogSettings, IamUser
-from gateway.operations import get_api, get_stage
+from gateway.auth import authorizers, cognito, iam
+from gateway.control.operations import get_api, get_stage
+from gateway.model.resources import AccessLogSettings, IamUser
+from gateway.traffic import cache as caching
+from gateway.traffic import limits as traffic
+from gateway.v2 import apis as v2
 from sandbox.runtime import RUNTIME
 
 MAX_TRAFFIC = 500
@@ -577,7 +580,7 @@ def throttle_keys(account: gw.Account) -> list[tuple[str, str]]:
     return sorted(set(out))
 
 
-def _plan(account: gw.Account, plan_id: str) -> gw.model.UsagePlan:
+def _plan(account: gw.Account, plan_id: str) -> gw.model.resources.UsagePlan:
     plan = account.usagePlans.get(plan_id)
     if plan is None:
         raise gw.NotFoundError(f"Invalid Usage Plan ID specified: {plan_id}")
@@ -884,11 +887,11 @@ class IamUserForm(EngineForm):
         return f"Created the IAM user {name}. Give it an access key and a policy."
 
 
-def new_access_key() -> gw.model.AccessKey:
+def new_access_key() -> gw.model.resources.AccessKey:
     upper = string.ascii_uppercase + string.digits
     key_id = "AKIA" + "".join(secrets.choice(upper) for _ in range(16))
     secret = "".join(secrets.choice(string.ascii_letters + string.digits + "+/") for _ in range(40))
-    return gw.model.AccessKey(accessKeyId=key_id, secretAccessKey=secret)
+    return gw.model.resources.AccessKey(accessKeyId=key_id, secretAccessKey=secret)
 
 
 class AccessKeyForm(EngineForm):
@@ -973,7 +976,7 @@ class UserPoolForm(EngineForm):
         return f"Created the user pool {pool.name} ({pool.id}). Add an app client and a user."
 
 
-def _pool(account: gw.Account, pool_id: str) -> gw.model.UserPool:
+def _pool(account: gw.Account, pool_id: str) -> gw.model.resources.UserPool:
     pool = account.userPools.get(pool_id)
     if pool is None:
         raise gw.NotFoundError(f"User pool {pool_id} does not exist.")
@@ -1035,7 +1038,7 @@ class TokenForm(EngineForm):
         min_value=cognito.TOKEN_TTL_MIN, max_value=cognito.TOKEN_TTL_MAX, initial=3600, label="Valid for (s)"
     )
 
-    def __init__(self, *args, pool: gw.model.UserPool, **kwargs):
+    def __init__(self, *args, pool: gw.model.resources.UserPool, **kwargs):
         super().__init__(*args, **kwargs)
         self.pool = pool
         self.fields["client"].choices = [(c.clientId, f"{c.name} ({c.clientId})") for c in pool.clients]

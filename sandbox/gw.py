@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from django.db import connection
 
 import gateway as gw
-from gateway import v2
-from gateway.call import Request
-from gateway.pipeline import MAX_PAYLOAD_BYTES
+from gateway.model.call import Request
+from gateway.rest.pipeline import MAX_PAYLOAD_BYTES
+from gateway.v2 import apis as v2
 from sandbox.models import ApiOwner, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
 

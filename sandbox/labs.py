@@ -26,9 +26,12 @@ import yaml
 from django.conf import settings
 
 import gateway as gw
-from gateway import cognito, cors, traffic, v2
-from gateway.call import Request, Response, Runtime
-from gateway.model import Behaviour, RestApi, Stage, V2Api
+from gateway.auth import cognito
+from gateway.model.call import Request, Response, Runtime
+from gateway.model.resources import Behaviour, RestApi, Stage, V2Api
+from gateway.rest import cors
+from gateway.traffic import limits as traffic
+from gateway.v2 import apis as v2
 
 LAB_DIR = Path(__file__).resolve().parent / "labs"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

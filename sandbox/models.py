@@ -117,7 +117,7 @@ class SandboxAccount(models.Model):
 
 def data_digest(account: gw.Account) -> str:
     data = {section: getattr(account, section) for section in DATA_SECTIONS}
-    return hashlib.sha1(json.dumps(gw.model._dump(data), sort_keys=True, default=str).encode()).hexdigest()  # noqa: S324
+    return hashlib.sha1(json.dumps(gw.model.shape.dump(data), sort_keys=True, default=str).encode()).hexdigest()  # noqa: S324
 
 
 def new_account() -> gw.Account:

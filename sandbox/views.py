@@ -15,9 +15,10 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 import gateway as gw
-from gateway import sigv4, v2
-from gateway.call import Request, Runtime
-from gateway.vtl import Limits, TemplateError, TemplateInput, render_with_overrides
+from gateway.auth import sigv4
+from gateway.model.call import Request, Runtime
+from gateway.v2 import apis as v2
+from gateway.vtl.engine import Limits, TemplateError, TemplateInput, render_with_overrides
 from sandbox import invoke_host
 from sandbox.confirm import confirm_page, confirmed, plural
 from sandbox.forms import (
@@ -556,7 +557,7 @@ def api_settings(request: HttpRequest, api_id: str) -> HttpResponse:
 @require_POST
 def enable_cors(request: HttpRequest, api_id: str) -> HttpResponse:
     """What the console's "Enable CORS" does on one resource."""
-    from gateway import cors
+    from gateway.rest import cors
 
     form = CorsForm(request.POST)
     if form.is_valid():

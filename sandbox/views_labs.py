@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 import gateway as gw
-from gateway.call import Runtime
+from gateway.model.call import Runtime
 from notes.models import Topic
 from quizzes import labs as quiz_labs
 from quizzes.models import Card, PracticeSession, Question, ReviewLog

@@ -29,11 +29,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 import gateway as gw
-from gateway import authorizers, cognito, traffic, v2
-from gateway.call import Call, Request, Runtime
-from gateway.observability import METRICS
-from gateway.pipeline import _context
-from gateway.state import MemoryStore
+from gateway.auth import authorizers, cognito
+from gateway.model.call import Call, Request, Runtime
+from gateway.model.state import MemoryStore
+from gateway.observability.telemetry import METRICS
+from gateway.rest.pipeline import _context
+from gateway.traffic import limits as traffic
+from gateway.v2 import apis as v2
 from sandbox import forms_ops as f
 from sandbox import invoke_host
 from sandbox.confirm import confirm_page, confirmed, plural
@@ -391,14 +393,14 @@ def create_key(request: HttpRequest) -> HttpResponse:
     return _keys_done(request, notice)
 
 
-def _own_key(request: HttpRequest, key_id: str) -> gw.model.ApiKey:
+def _own_key(request: HttpRequest, key_id: str) -> gw.model.resources.ApiKey:
     key = _account(request).apiKeys.get(key_id)
     if key is None:
         raise Http404("No such API key in your sandbox")
     return key
 
 
-def _own_plan(request: HttpRequest, plan_id: str) -> gw.model.UsagePlan:
+def _own_plan(request: HttpRequest, plan_id: str) -> gw.model.resources.UsagePlan:
     plan = _account(request).usagePlans.get(plan_id)
     if plan is None:
         raise Http404("No such usage plan in your sandbox")
@@ -631,7 +633,7 @@ def iam_users(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _own_user(account: gw.Account, name: str) -> gw.model.IamUser:
+def _own_user(account: gw.Account, name: str) -> gw.model.resources.IamUser:
     user = account.iamUsers.get(name)
     if user is None:
         raise Http404("No such IAM user in your sandbox")
@@ -701,7 +703,7 @@ def iam_user_action(request: HttpRequest, name: str, action: str, item: str | No
     return _done(request, notice, url, lambda **kw: _iam_user_page(request, name, **kw))
 
 
-def _policy_index(user: gw.model.IamUser, item: str) -> int:
+def _policy_index(user: gw.model.resources.IamUser, item: str) -> int:
     if not item.isdigit() or int(item) >= len(user.policies):
         raise Http404("No such policy")
     return int(item)
@@ -734,7 +736,7 @@ def create_pool(request: HttpRequest) -> HttpResponse:
     return _done(request, notice, reverse("sandbox:cognito"), lambda **kw: _cognito_page(request, **kw))
 
 
-def _own_pool(account: gw.Account, pool_id: str) -> gw.model.UserPool:
+def _own_pool(account: gw.Account, pool_id: str) -> gw.model.resources.UserPool:
     pool = account.userPools.get(pool_id)
     if pool is None:
         raise Http404("No such user pool in your sandbox")

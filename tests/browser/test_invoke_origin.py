@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 import gateway as gw
-from gateway import cors
+from gateway.rest import cors
 from sandbox.models import SandboxAccount
 from tests.browser.helpers import log_in
 from tests.factories import UserFactory, add_html_page

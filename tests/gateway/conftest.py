@@ -12,8 +12,8 @@ NOW = 1_790_000_000.0  # a fixed simulated clock
 
 
 def call(account, api, method="GET", path="/", *, stage="dev", query=None, headers=None, body="", rng=None, **kw):
-    from gateway.call import Request
-    from gateway.pipeline import invoke  # loads the template engine only for tests that invoke
+    from gateway.model.call import Request
+    from gateway.rest.pipeline import invoke  # loads the template engine only for tests that invoke
 
     request = Request(
         api_id=api.id,
@@ -71,7 +71,7 @@ def api(account):
 @pytest.fixture(autouse=True)
 def runtime(monkeypatch):
     """A fresh runtime (token buckets, quotas, caches) for every test."""
-    from gateway import pipeline
+    from gateway.rest import pipeline
 
     fresh = pipeline.Runtime()
     monkeypatch.setattr(pipeline, "DEFAULT_RUNTIME", fresh)

@@ -7,10 +7,11 @@ import json
 import pytest
 
 import gateway as gw
-from gateway import authorizers, cognito, sigv4, traffic
-from gateway.call import Request
-from gateway.model import AccessKey, IamUser
-from gateway.pipeline import invoke
+from gateway.auth import authorizers, cognito, sigv4
+from gateway.model.call import Request
+from gateway.model.resources import AccessKey, IamUser
+from gateway.rest.pipeline import invoke
+from gateway.traffic import limits as traffic
 from tests.gateway.conftest import NOW, call, deploy, mock_200
 
 KEY = "a-learner-api-key-value-0001"

@@ -7,9 +7,9 @@ import json
 import pytest
 
 import gateway as gw
-from gateway import caching
-from gateway.call import Request
-from gateway.pipeline import invoke
+from gateway.model.call import Request
+from gateway.rest.pipeline import invoke
+from gateway.traffic import cache as caching
 from tests.gateway.conftest import NOW, add_method, call, deploy
 
 

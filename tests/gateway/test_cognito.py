@@ -9,9 +9,9 @@ import re
 import jwt
 import pytest
 
-from gateway import cognito
-from gateway.cognito import CognitoError, TokenError, issue_tokens, verify_token
-from gateway.model import Account
+from gateway.auth import cognito
+from gateway.auth.cognito import CognitoError, TokenError, issue_tokens, verify_token
+from gateway.model.resources import Account
 
 NOW = 1_790_000_000.0
 PASSWORD = "Corr3ct-Horse!"

@@ -8,8 +8,9 @@ import random
 import pytest
 
 import gateway as gw
-from gateway import cognito, v2
-from gateway.call import Request
+from gateway.auth import cognito
+from gateway.model.call import Request
+from gateway.v2 import apis as v2
 from tests.gateway.conftest import NOW
 
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from gateway import iam
-from gateway.errors import ValidationError
-from gateway.iam import Decision, access_denied, caller_may, evaluate, method_arn, resource_policy_decision
-from gateway.model import AccessKey, Account, IamUser
+from gateway.auth import iam
+from gateway.auth.iam import Decision, access_denied, caller_may, evaluate, method_arn, resource_policy_decision
+from gateway.model.errors import ValidationError
+from gateway.model.resources import AccessKey, Account, IamUser
 
 REGION, ACCOUNT, API = "us-east-1", "123456789012", "abc123"
 OTHER_ACCOUNT = "999988887777"

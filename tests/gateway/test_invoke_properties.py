@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gateway as gw
-from gateway.call import Request
-from gateway.pipeline import invoke
+from gateway.model.call import Request
+from gateway.rest.pipeline import invoke
 from tests.gateway.conftest import NOW, add_method, deploy, mock_200
 
 text = st.text(max_size=200)

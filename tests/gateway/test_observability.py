@@ -12,11 +12,11 @@ import threading
 import pytest
 
 import gateway as gw
-from gateway.call import Request, Runtime
-from gateway.model import AccessLogSettings
-from gateway.observability import Telemetry, execution_log_group, method_key, render_access_log
-from gateway.pipeline import invoke
-from gateway.recording import TraceStep
+from gateway.model.call import Request, Runtime
+from gateway.model.recording import TraceStep
+from gateway.model.resources import AccessLogSettings
+from gateway.observability.telemetry import Telemetry, execution_log_group, method_key, render_access_log
+from gateway.rest.pipeline import invoke
 from tests.gateway.conftest import NOW, add_method, deploy, mock_200
 
 MINUTE = NOW - NOW % 60  # the start of NOW's minute
@@ -596,7 +596,7 @@ def test_telemetry_never_adds_a_failure_line_to_the_response(account, pets, tele
 
 
 def test_the_stage_cache_through_the_pipeline(account, api, telemetry):
-    from gateway import caching
+    from gateway.traffic import cache as caching
 
     account.httpServices["count.example.internal"] = gw.HttpService(host="count.example.internal", kind="echo")
     resource = add_method(

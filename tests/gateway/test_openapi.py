@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.errors import Problem, ValidationError
-from gateway.model import Account, RestApi
-from gateway.openapi import export_openapi, import_openapi, pointer
-from gateway.operations import (
+from gateway.control.openapi import export_openapi, import_openapi, pointer
+from gateway.control.operations import (
     create_deployment,
     create_model,
     create_request_validator,
@@ -25,6 +23,8 @@ from gateway.operations import (
     put_method,
     put_method_response,
 )
+from gateway.model.errors import Problem, ValidationError
+from gateway.model.resources import Account, RestApi
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OAS30 = (FIXTURES / "pets-oas30.yaml").read_text()

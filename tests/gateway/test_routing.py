@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gateway as gw
-from gateway.routing import Router
+from gateway.rest.routing import Router
 from tests.gateway.conftest import call, deploy, mock_200
 
 MISSING = {"message": "Missing Authentication Token"}

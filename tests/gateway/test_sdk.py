@@ -14,17 +14,17 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import NotFoundError, ValidationError
-from gateway.model import Account, RestApi, Stage
-from gateway.openapi import import_openapi
-from gateway.operations import (
+from gateway.control.openapi import import_openapi
+from gateway.control.operations import (
     create_deployment,
     create_resource_path,
     create_rest_api,
     put_integration,
     put_method,
 )
-from gateway.sdk import generate_sdk
+from gateway.control.sdk import generate_sdk
+from gateway.model.errors import NotFoundError, ValidationError
+from gateway.model.resources import Account, RestApi, Stage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LOCAL = "http://127.0.0.1:8000/sandbox/invoke/pets/dev"

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from gateway import sigv4
-from gateway.sigv4 import SignatureError, sign_request, signing_steps, verify_request
+from gateway.auth import sigv4
+from gateway.auth.sigv4 import SignatureError, sign_request, signing_steps, verify_request
 
 AKID = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 import gateway as gw
-from gateway import traffic
-from gateway.state import MemoryStore
+from gateway.model.state import MemoryStore
+from gateway.traffic import limits as traffic
 from tests.gateway.conftest import NOW, call, deploy, mock_200
 
 FORBIDDEN = {"message": "Forbidden"}
@@ -73,8 +73,8 @@ def test_usage_plan_throttle_gives_429_then_refills(account, api):
     throttled = call(account, api, path="/pets", stage="prod", headers=headers)
     assert throttled.json() == {"message": "Too Many Requests"}
     assert throttled.header("x-amzn-ErrorType") == "TooManyRequestsException"
-    from gateway.call import Request
-    from gateway.pipeline import invoke
+    from gateway.model.call import Request
+    from gateway.rest.pipeline import invoke
 
     refilled = invoke(account, Request(api.id, "prod", "GET", "/pets", headers=[("x-api-key", KEY)], time=NOW + 1.0))
     assert refilled.status == 200
@@ -89,8 +89,8 @@ def test_per_method_throttle_override_in_the_plan(account, api):
 
 
 def test_quota_gives_429_limit_exceeded_and_resets_the_next_day(account, api):
-    from gateway.call import Request
-    from gateway.pipeline import invoke
+    from gateway.model.call import Request
+    from gateway.rest.pipeline import invoke
 
     key, plan = keyed_api(account, api, quota={"limit": 2, "period": "DAY"})
     traffic.add_api_stage(account, plan.id, api.id, "prod")
@@ -130,7 +130,7 @@ def test_stage_method_throttling_applies_without_keys(account, api):
 def test_account_throttle_is_the_last_limit(account, api):
     mock_200(account, api, "/open")
     deploy(account, api)
-    account.accountThrottle = gw.model.ThrottleSettings(burstLimit=1, rateLimit=0.5)
+    account.accountThrottle = gw.model.resources.ThrottleSettings(burstLimit=1, rateLimit=0.5)
     assert [call(account, api, path="/open").status for _ in range(2)] == [200, 429]
 
 

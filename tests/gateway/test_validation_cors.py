@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import gateway as gw
-from gateway import cors
+from gateway.rest import cors
 from tests.gateway.conftest import NOW, add_method, call, deploy, mock_200
 
 PET_SCHEMA = json.dumps(

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.vtl import (
+from gateway.vtl.engine import (
     Limits,
     RenderResult,
     TemplateError,
@@ -666,7 +666,7 @@ def test_self_containing_list_fails_cleanly() -> None:
 
 
 def test_vtl_module_does_not_import_django() -> None:
-    code = "import sys, gateway.vtl; sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))"
+    code = "import sys, gateway.vtl.engine; sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))"
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0  # noqa: S603
 

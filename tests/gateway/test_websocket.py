@@ -8,7 +8,7 @@ import random
 import pytest
 
 import gateway as gw
-from gateway import v2
+from gateway.v2 import apis as v2
 from tests.gateway.conftest import NOW
 
 ALLOW = {

@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 import gateway as gw
-from gateway import cors, traffic
+from gateway.rest import cors
+from gateway.traffic import limits as traffic
 from sandbox.models import ApiOwner, SandboxAccount
 from tests.factories import UserFactory
 

@@ -16,8 +16,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 import gateway as gw
-from gateway import authorizers, caching, cors, traffic, v2
-from gateway.model import ThrottleSettings
+from gateway.auth import authorizers
+from gateway.model.resources import ThrottleSettings
+from gateway.rest import cors
+from gateway.traffic import cache as caching
+from gateway.traffic import limits as traffic
+from gateway.v2 import apis as v2
 from notes.loader import sync_taxonomy
 from notes.taxonomy import load_taxonomy
 from quizzes.models import Card, PracticeResponse, PracticeSession, Question, ReviewLog, ensure_cards

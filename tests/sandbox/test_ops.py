@@ -16,7 +16,9 @@ import yaml
 from django.urls import reverse
 
 import gateway as gw
-from gateway import cognito, traffic, v2
+from gateway.auth import cognito
+from gateway.traffic import limits as traffic
+from gateway.v2 import apis as v2
 from sandbox.models import SandboxAccount
 from sandbox.runtime import TELEMETRY
 from tests.factories import UserFactory
@@ -504,7 +506,7 @@ def test_publish_alias_and_permission_with_qualifier(client, learner):
         reverse("sandbox:function_action", args=["gate", "permission"]), {"source_arn": arn, "qualifier": "prod"}
     )
     assert response.status_code == 302
-    assert gw.model.Permission(arn, "prod") in stored(learner).functions["gate"].permissions
+    assert gw.model.resources.Permission(arn, "prod") in stored(learner).functions["gate"].permissions
     client.post(reverse("sandbox:function_action", args=["gate", "behaviour"]), {"kind": "hello", "duration_ms": "7"})
     assert stored(learner).functions["gate"].versions["$LATEST"].kind == "hello"
     assert stored(learner).functions["gate"].versions["1"].kind == "authorizer"
@@ -593,7 +595,7 @@ def test_identity_policies_are_validated_added_edited_and_removed(client, learne
 
 def test_another_learners_iam_user_is_404(client, learner, other):
     with SandboxAccount.editing(other) as account:
-        account.iamUsers["bob"] = gw.model.IamUser(name="bob")
+        account.iamUsers["bob"] = gw.model.resources.IamUser(name="bob")
     assert client.get(reverse("sandbox:iam_user", args=["bob"])).status_code == 404
     assert client.post(reverse("sandbox:iam_user_action", args=["bob", "access-key"])).status_code == 404
     assert stored(other).iamUsers["bob"].accessKeys == []

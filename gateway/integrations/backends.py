@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from gateway.model import Account, Behaviour, HttpService, LambdaFunction
+from gateway.model.resources import Account, Behaviour, HttpService, LambdaFunction
 
 FUNCTION_ARN = re.compile(
     r"^arn:aws:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9_$-]+))?$"

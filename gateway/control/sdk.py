@@ -15,8 +15,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.errors import NotFoundError, Problem, ValidationError
-from gateway.model import REGION, RestApi, Stage
+from gateway.model.errors import NotFoundError, Problem, ValidationError
+from gateway.model.resources import REGION, RestApi, Stage
 
 LANGUAGES = ("python", "javascript")
 VERB_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "ANY")

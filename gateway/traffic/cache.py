@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from gateway.errors import Problem, ValidationError
-from gateway.responses import GatewayFailure
+from gateway.model.errors import Problem, ValidationError
+from gateway.model.responses import GatewayFailure
 
 if TYPE_CHECKING:
-    from gateway.call import Call, Response
-    from gateway.model import Stage
+    from gateway.model.call import Call, Response
+    from gateway.model.resources import Stage
 
 MAX_ENTRY_BYTES = 1_048_576
 CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
@@ -27,12 +27,10 @@ UNAUTHORIZED_WARNING = '199 - "Cache-control headers were ignored because the ca
 
 def enable_stage_cache(stage: Stage, size: str = "0.5", *, ttl: int = 300, encrypted: bool = False) -> None:
     """What the console's "Enable API cache" does: the cluster, and caching for every method."""
-    from gateway.operations import update_method_settings
-
     if str(size) not in CACHE_SIZES:
         raise ValidationError(Problem("cacheClusterSize", f"must be one of {', '.join(CACHE_SIZES)} (GB)"))
     stage.cacheClusterEnabled, stage.cacheClusterSize, stage.cacheClusterStatus = True, str(size), "AVAILABLE"
-    update_method_settings(stage, "*/*", cachingEnabled=True, cacheTtlInSeconds=ttl, cacheDataEncrypted=encrypted)
+    stage.update_method_settings("*/*", cachingEnabled=True, cacheTtlInSeconds=ttl, cacheDataEncrypted=encrypted)
 
 
 def disable_stage_cache(stage: Stage) -> None:
@@ -45,7 +43,7 @@ def flush_stage_cache(store: Any, api_id: str, stage: str) -> int:
 
 
 def _settings(call: Call):
-    from gateway.model import method_setting_key
+    from gateway.model.resources import method_setting_key
 
     verb = call.request.method.upper()
     own = call.stage.methodSettings.get(method_setting_key(call.resource_path, verb))
@@ -114,7 +112,7 @@ def lookup(call: Call) -> Response | GatewayFailure | None:
             warning = UNAUTHORIZED_WARNING
     entry = call.runtime.store.get(key)
     if entry and entry["expires"] > call.request.time:
-        from gateway.call import Response
+        from gateway.model.call import Response
 
         call.info(
             f"Sending cached response (key {key.split(':', 4)[-1]}, expires in {entry['expires'] - call.request.time:.0f} s)"

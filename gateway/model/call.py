@@ -1,7 +1,7 @@
 """The request types every stage of a REST API call shares: the request, the response, the
 call in flight (what the pipeline has learned so far) and the runtime state between calls.
 
-A leaf of the REST pipeline: `gateway.pipeline` runs a `Call`, and the checks it runs
+A leaf of the REST pipeline: `gateway.rest.pipeline` runs a `Call`, and the checks it runs
 (`authorizers`, `traffic`, `validation`, `caching`) take the `Call` from here, so none of them
 imports the pipeline that imports them.
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import random
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gateway.model import Account, GatewayResponse, Method, Model, RestApi, Stage
-from gateway.recording import LogLine, Recorder, TraceStep
-from gateway.responses import GatewayFailure
-from gateway.routing import Router
-from gateway.state import MemoryStore, Store
+from gateway.model.recording import LogLine, Recorder, TraceStep
+from gateway.model.resources import Account, Method, RestApi, Stage
+from gateway.model.responses import GatewayFailure
+from gateway.model.state import MemoryStore, Store
+
+if TYPE_CHECKING:
+    from gateway.rest.compiled import CompiledApi
 
 # ---------------------------------------------------------------------------------------
 # Requests, responses, logs
@@ -104,67 +105,6 @@ class Runtime:
 
 
 DEFAULT_RUNTIME = Runtime()
-
-
-# ---------------------------------------------------------------------------------------
-# Compiled deployments: built once per deployment, reused by every request
-
-
-@dataclass
-class CompiledApi:
-    api_id: str
-    deployment_id: str
-    router: Router
-    resources: dict[str, dict]  # id -> {"path", "methods": {VERB: Method}}
-    models: dict[str, Model]
-    validators: dict[str, Any]
-    gateway_responses: dict[str, GatewayResponse]
-    authorizers: dict[str, Any]
-    binary_media_types: list[str]
-    api_key_source: str
-    endpoint_type: str
-    policy: dict | None
-    snapshot: dict[str, Any] = field(default_factory=dict, repr=False)  # the source, held so its id stays unique
-
-
-_COMPILED: OrderedDict[tuple[str, str, int], CompiledApi] = OrderedDict()
-_COMPILED_MAX = 256
-
-
-def compile_deployment(api_id: str, deployment_id: str, snapshot: dict[str, Any]) -> CompiledApi:
-    """Turn a deployment's frozen definition into what requests need (cached: deployments never change)."""
-    key = (api_id, deployment_id, id(snapshot))
-    cached = _COMPILED.get(key)
-    if cached is not None and cached.snapshot is snapshot:
-        _COMPILED.move_to_end(key)
-        return cached
-    api = RestApi.from_dict(snapshot)
-    resources = {rid: {"path": r.path, "methods": r.resourceMethods} for rid, r in api.resources.items()}
-    policy = None
-    if api.policy:
-        try:
-            policy = json.loads(api.policy)
-        except ValueError:
-            policy = None
-    compiled = CompiledApi(
-        api_id=api_id,
-        deployment_id=deployment_id,
-        router=Router({rid: {"path": r.path} for rid, r in api.resources.items()}),
-        resources=resources,
-        models=api.models,
-        validators=api.requestValidators,
-        gateway_responses=api.gatewayResponses,
-        authorizers=api.authorizers,
-        binary_media_types=api.binaryMediaTypes,
-        api_key_source=api.apiKeySource,
-        endpoint_type=api.endpoint_type,
-        policy=policy,
-        snapshot=snapshot,
-    )
-    _COMPILED[key] = compiled
-    if len(_COMPILED) > _COMPILED_MAX:
-        _COMPILED.popitem(last=False)
-    return compiled
 
 
 # ---------------------------------------------------------------------------------------

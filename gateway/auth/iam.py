@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from gateway.errors import Problem, ValidationError
-from gateway.model import AccessKey, Account, IamUser
+from gateway.model.errors import Problem, ValidationError
+from gateway.model.resources import AccessKey, Account, IamUser
 
 INVOKE = "execute-api:Invoke"
 INVALIDATE_CACHE = "execute-api:InvalidateCache"

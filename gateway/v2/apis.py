@@ -54,11 +54,12 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 from urllib.parse import quote, unquote, urlsplit
 
-from gateway import backends, lambda_proxy
-from gateway.backends import BackendError, LambdaResult
-from gateway.call import DEFAULT_RUNTIME, Request, Response, Runtime
-from gateway.errors import ConflictError, NotFoundError, Problem, ValidationError
-from gateway.model import (
+from gateway.integrations import backends, lambda_proxy
+from gateway.integrations.backends import BackendError, LambdaResult
+from gateway.model.call import DEFAULT_RUNTIME, Request, Response, Runtime
+from gateway.model.errors import ConflictError, NotFoundError, Problem, ValidationError
+from gateway.model.recording import LogLine, Recorder, TraceStep, identity
+from gateway.model.resources import (
     HTTP_URI,
     LAMBDA_FUNCTION_ARN,
     LAMBDA_INVOKE_URI,
@@ -75,7 +76,6 @@ from gateway.model import (
     V2Stage,
     WsConnection,
 )
-from gateway.recording import LogLine, Recorder, TraceStep, identity
 
 HTTP_ROUTE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 WS_RESERVED_ROUTES = ("$connect", "$disconnect", "$default")
@@ -1123,7 +1123,7 @@ def _authorize(call: _HttpCall, compiled: CompiledV2) -> None:
 
 
 def _authorize_jwt(call: _HttpCall, route: V2Route, authorizer: V2Authorizer) -> None:
-    from gateway import cognito  # RSA and JWT libraries: loaded only when a JWT route is called
+    from gateway.auth import cognito  # RSA and JWT libraries: loaded only when a JWT route is called
 
     source = (authorizer.identitySource or ["$request.header.Authorization"])[0]
     header = source.rsplit(".", 1)[-1]

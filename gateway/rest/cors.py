@@ -14,9 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from gateway.errors import Problem, ValidationError
-from gateway.model import Account, RestApi
-from gateway.operations import (
+from gateway.control.operations import (
     get_resource,
     put_gateway_response,
     put_integration,
@@ -24,6 +22,8 @@ from gateway.operations import (
     put_method,
     put_method_response,
 )
+from gateway.model.errors import Problem, ValidationError
+from gateway.model.resources import Account, RestApi
 
 DEFAULT_HEADERS = ["Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token"]
 ORIGIN_HEADER = "method.response.header.Access-Control-Allow-Origin"
@@ -171,8 +171,8 @@ def browser_verdict(
     runtime=None,
 ) -> CorsVerdict:
     """Run a cross-origin call as a browser would: preflight if needed, then the request."""
-    from gateway.call import Request
-    from gateway.pipeline import invoke
+    from gateway.model.call import Request
+    from gateway.rest.pipeline import invoke
 
     headers = dict(headers or {})
     steps: list[str] = []

@@ -42,10 +42,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from gateway.model import AWS_SERVICE_URI, LAMBDA_INVOKE_URI, MethodSetting
+from gateway.model.resources import AWS_SERVICE_URI, LAMBDA_INVOKE_URI, MethodSetting
 
 if TYPE_CHECKING:
-    from gateway.call import Call, Response
+    from gateway.model.call import Call, Response
 
 METRICS = ("Count", "Latency", "IntegrationLatency", "CacheHitCount", "CacheMissCount", "4XXError", "5XXError")
 STATISTICS = ("Sum", "Average", "SampleCount", "Minimum", "Maximum")

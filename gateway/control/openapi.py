@@ -23,8 +23,9 @@ from typing import Any
 
 import yaml
 
-from gateway.errors import NotFoundError, Problem, ValidationError
-from gateway.model import (
+from gateway.control.operations import get_api
+from gateway.model.errors import NotFoundError, Problem, ValidationError
+from gateway.model.resources import (
     ENDPOINT_TYPES,
     HTTP_METHODS,
     INTEGRATION_TYPES,
@@ -44,9 +45,9 @@ from gateway.model import (
     Resource,
     RestApi,
     Stage,
+    lambda_invocation_uri,
 )
-from gateway.operations import get_api, lambda_invocation_uri
-from gateway.responses import RESPONSE_TYPES
+from gateway.model.responses import RESPONSE_TYPES
 
 EXT = "x-amazon-apigateway-"
 ANY_METHOD = EXT + "any-method"

@@ -13,13 +13,14 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from gateway import backends, iam, sigv4
-from gateway.errors import NotFoundError, Problem, ValidationError
-from gateway.model import LAMBDA_INVOKE_URI, Authorizer, RestApi
-from gateway.responses import GatewayFailure
+from gateway.auth import iam, sigv4
+from gateway.integrations import backends
+from gateway.model.errors import NotFoundError, Problem, ValidationError
+from gateway.model.resources import LAMBDA_INVOKE_URI, Authorizer, RestApi
+from gateway.model.responses import GatewayFailure
 
 if TYPE_CHECKING:
-    from gateway.call import Call
+    from gateway.model.call import Call
 
 UNAUTHORIZED = ("UNAUTHORIZED", 401, "Unauthorized")
 
@@ -48,7 +49,7 @@ def create_authorizer(
     ttl: int = 300,
     provider_arns: list[str] | None = None,
 ) -> Authorizer:
-    from gateway.operations import lambda_invocation_uri
+    from gateway.model.resources import lambda_invocation_uri
 
     problems = []
     if type not in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS"):
@@ -231,7 +232,7 @@ def check_authorizer(call: Call) -> GatewayFailure | None:
 
 
 def _cognito(call: Call, authorizer: Authorizer) -> GatewayFailure | None:
-    from gateway import cognito
+    from gateway.auth import cognito
 
     token = call.request.header("Authorization")
     if not token:
@@ -316,8 +317,8 @@ def _lambda_authorizer(call: Call, authorizer: Authorizer) -> GatewayFailure | N
 
 
 def _invoke_authorizer(call: Call, authorizer: Authorizer, identity: list, method_arn: str) -> dict | GatewayFailure:
-    from gateway.call import request_context
-    from gateway.lambda_proxy import build_event
+    from gateway.integrations.lambda_proxy import build_event
+    from gateway.model.call import request_context
 
     match = LAMBDA_INVOKE_URI.match(authorizer.authorizerUri or "")
     if not match:

@@ -10,10 +10,10 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT4
 
-from gateway.responses import GatewayFailure, failure
+from gateway.model.responses import GatewayFailure, failure
 
 if TYPE_CHECKING:
-    from gateway.call import Call
+    from gateway.model.call import Call
 
 
 def check_request(call: Call) -> GatewayFailure | None:

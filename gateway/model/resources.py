@@ -7,21 +7,18 @@ API and OpenAPI extensions use it) and whose `from_dict()` reads it back:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import secrets
-import types
-import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any
 
-from gateway.errors import Problem, ValidationError
+from gateway.model.errors import Problem, ValidationError
+from gateway.model.shape import Shape
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 
-T = TypeVar("T", bound="Shape")
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 INTEGRATION_TYPES = ("MOCK", "HTTP", "HTTP_PROXY", "AWS", "AWS_PROXY")
@@ -44,65 +41,6 @@ PATH_PART = re.compile(r"^(?:[A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z0-9._-]+\+?\
 STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]{0,512}$")
-
-
-# ---------------------------------------------------------------------------------------
-# Serialisation shared by every shape
-
-
-class Shape:
-    """Dataclass mix-in: AWS JSON out (`to_dict`), and back in (`from_dict`)."""
-
-    # Fields left out of to_dict when they hold their default (AWS omits unset optional members).
-    OMIT_DEFAULTS: ClassVar[bool] = True
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if self.OMIT_DEFAULTS and value is None:
-                continue
-            out[f.name] = _dump(value)
-        return out
-
-    @classmethod
-    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-        hints = typing.get_type_hints(cls)
-        kwargs = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-            if f.name in data:
-                kwargs[f.name] = _load(hints[f.name], data[f.name])
-        return cls(**kwargs)
-
-
-def _dump(value: Any) -> Any:
-    if isinstance(value, Shape):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return {k: _dump(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dump(v) for v in value]
-    return value
-
-
-def _load(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _load(options[0], value) if len(options) == 1 else value
-    if origin is dict:
-        _, item = typing.get_args(hint)
-        return {k: _load(item, v) for k, v in value.items()}
-    if origin is list:
-        (item,) = typing.get_args(hint)
-        return [_load(item, v) for v in value]
-    if isinstance(hint, type) and issubclass(hint, Shape):
-        return hint.from_dict(value)
-    if hint is float and isinstance(value, int):
-        return float(value)
-    return value
 
 
 # ---------------------------------------------------------------------------------------
@@ -340,6 +278,34 @@ class Stage(Shape):
             or self.methodSettings.get("*/*")
             or MethodSetting()
         )
+
+    def update_method_settings(self, key: str, **fields: Any) -> MethodSetting:
+        """`key` is "*/*" for the whole stage or "~1pets/GET" (path with / as ~1, then the method)."""
+        base = self.methodSettings.get(key) or MethodSetting.from_dict(
+            (self.methodSettings.get("*/*") or MethodSetting()).to_dict()
+        )
+        problems = []
+        for name, value in fields.items():
+            if not hasattr(base, name):
+                problems.append(Problem(f"methodSettings.{key}.{name}", "not a method setting"))
+            else:
+                setattr(base, name, value)
+        if not 0 <= base.cacheTtlInSeconds <= 3600:
+            problems.append(Problem(f"methodSettings.{key}.cacheTtlInSeconds", "must be between 0 and 3600 seconds"))
+        if base.throttlingRateLimit < 0 or base.throttlingBurstLimit < 0:
+            problems.append(Problem(f"methodSettings.{key}", "throttling limits cannot be negative"))
+        if base.loggingLevel not in ("OFF", "ERROR", "INFO"):
+            problems.append(Problem(f"methodSettings.{key}.loggingLevel", "must be OFF, ERROR or INFO"))
+        if problems:
+            raise ValidationError(problems)
+        self.methodSettings[key] = base
+        return base
+
+
+def lambda_invocation_uri(function_arn: str, region: str | None = None) -> str:
+    """The integration URI that invokes a Lambda function (arn:aws:apigateway:REGION:lambda:path/...)."""
+    region = region or function_arn.split(":")[3]
+    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
 
 @dataclass

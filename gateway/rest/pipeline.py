@@ -19,28 +19,28 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from gateway import authorizers, backends, caching, lambda_proxy, traffic, validation
-from gateway.backends import BackendError, HttpResult
-from gateway.call import (
+from gateway.auth import authorizers
+from gateway.integrations import backends, lambda_proxy
+from gateway.integrations.backends import BackendError, HttpResult
+from gateway.model.call import (
     DEFAULT_RUNTIME,
     Call,
     Request,
     Response,
     Runtime,
     Stop,
-    compile_deployment,
     request_context,
 )
-from gateway.errors import NotFoundError
-from gateway.model import (
+from gateway.model.errors import NotFoundError
+from gateway.model.recording import LogLine, identity
+from gateway.model.resources import (
     AWS_SERVICE_URI,
     LAMBDA_INVOKE_URI,
     Account,
     Integration,
     Stage,
 )
-from gateway.recording import LogLine, identity
-from gateway.responses import (
+from gateway.model.responses import (
     DEFAULT_TEMPLATE,
     GatewayFailure,
     bad_gateway,
@@ -49,7 +49,11 @@ from gateway.responses import (
     missing_token,
     timeout,
 )
-from gateway.vtl import Limits, TemplateError, TemplateInput, render_with_overrides
+from gateway.rest import validation
+from gateway.rest.compiled import compile_deployment
+from gateway.traffic import cache as caching
+from gateway.traffic import limits as traffic
+from gateway.vtl.engine import Limits, TemplateError, TemplateInput, render_with_overrides
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # 10485760
 OVERHEAD_MS = 3  # simulated time API Gateway itself spends on a request

@@ -31,7 +31,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gateway.model import Account, CognitoUser, UserPool, UserPoolClient
+from gateway.model.resources import Account, CognitoUser, UserPool, UserPoolClient
 
 ALGORITHM = "RS256"
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"

@@ -18,12 +18,12 @@ import string
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from gateway.errors import ConflictError, NotFoundError, Problem, ValidationError
-from gateway.model import Account, ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
-from gateway.responses import GatewayFailure, failure
+from gateway.model.errors import ConflictError, NotFoundError, Problem, ValidationError
+from gateway.model.resources import Account, ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
+from gateway.model.responses import GatewayFailure, failure
 
 if TYPE_CHECKING:
-    from gateway.call import Call
+    from gateway.model.call import Call
 
 KEY_VALUE = re.compile(r"^[\x21-\x7e]{20,128}$")
 PERIODS = ("DAY", "WEEK", "MONTH")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gateway.errors import ConflictError, NotFoundError, Problem, ValidationError
-from gateway.model import (
+from gateway.model.errors import ConflictError, NotFoundError, Problem, ValidationError
+from gateway.model.resources import (
     HTTP_METHODS,
     PATH_PART,
     STAGE_NAME,
@@ -34,8 +34,9 @@ from gateway.model import (
     Resource,
     RestApi,
     Stage,
+    lambda_invocation_uri,
 )
-from gateway.responses import RESPONSE_TYPES
+from gateway.model.responses import RESPONSE_TYPES
 
 
 def get_api(account: Account, api_id: str) -> RestApi:
@@ -194,11 +195,6 @@ def put_integration(
         integration.integrationResponses = previous.integrationResponses
     method.methodIntegration = integration
     return integration
-
-
-def lambda_invocation_uri(function_arn: str, region: str | None = None) -> str:
-    region = region or function_arn.split(":")[3]
-    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
 
 def put_integration_response(
@@ -386,25 +382,7 @@ def update_stage_variables(stage: Stage, variables: dict[str, str]) -> None:
 
 def update_method_settings(stage: Stage, key: str, **fields: Any) -> MethodSetting:
     """`key` is "*/*" for the whole stage or "~1pets/GET" (path with / as ~1, then the method)."""
-    base = stage.methodSettings.get(key) or MethodSetting.from_dict(
-        (stage.methodSettings.get("*/*") or MethodSetting()).to_dict()
-    )
-    problems = []
-    for name, value in fields.items():
-        if not hasattr(base, name):
-            problems.append(Problem(f"methodSettings.{key}.{name}", "not a method setting"))
-        else:
-            setattr(base, name, value)
-    if not 0 <= base.cacheTtlInSeconds <= 3600:
-        problems.append(Problem(f"methodSettings.{key}.cacheTtlInSeconds", "must be between 0 and 3600 seconds"))
-    if base.throttlingRateLimit < 0 or base.throttlingBurstLimit < 0:
-        problems.append(Problem(f"methodSettings.{key}", "throttling limits cannot be negative"))
-    if base.loggingLevel not in ("OFF", "ERROR", "INFO"):
-        problems.append(Problem(f"methodSettings.{key}.loggingLevel", "must be OFF, ERROR or INFO"))
-    if problems:
-        raise ValidationError(problems)
-    stage.methodSettings[key] = base
-    return base
+    return stage.update_method_settings(key, **fields)
 
 
 def update_canary(stage: Stage, settings: CanarySettings) -> None:
@@ -497,7 +475,7 @@ TEACHING_FUNCTIONS: dict[str, dict[str, Any]] = {
 def install_teaching_functions(account: Account) -> list[str]:
     """echo, hello, pets (CRUD over the simulated DynamoDB table Pets), slow (35 s), broken
     (malformed proxy output: 502) and failing (raises): the ones the labs and notes use."""
-    from gateway.backends import seed_pets
+    from gateway.integrations.backends import seed_pets
 
     created = []
     for name, behaviour in TEACHING_FUNCTIONS.items():
