@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from sandbox import views
+from sandbox.views import console as views
 
 urlpatterns = [
     path("", views.home, name="home"),

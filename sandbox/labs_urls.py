@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sandbox import views_labs as views
+from sandbox.views import labs as views
 
 urlpatterns = [
     path("labs/", views.lab_list, name="labs"),

@@ -12,7 +12,7 @@ from notes.loader import ingest_paths
 from quizzes.loader import load_bank
 from quizzes.models import PracticeSession, Question, finish_exam, start_exam
 from sandbox.models import SandboxAccount
-from sandbox.views import build_pets_example
+from sandbox.views.console import build_pets_example
 from tests.browser.helpers import log_in
 from tests.factories import UserFactory
 

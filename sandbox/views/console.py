@@ -36,6 +36,7 @@ from sandbox.forms import (
 from sandbox.forms_ops import split_list
 from sandbox.models import LimitError, SandboxAccount, data_digest, new_account
 from sandbox.runtime import RUNTIME
+from sandbox.views.common import _rest_api, _sample_path
 
 ENGINE_ERRORS = (gw.ValidationError, gw.NotFoundError, gw.ConflictError, LimitError)
 STEPS = ["method request", "integration request", "integration", "integration response", "method response"]
@@ -46,13 +47,6 @@ def _problems(exc: Exception) -> list[str]:
     if isinstance(exc, gw.ValidationError):
         return [str(p) for p in exc.problems]
     return [str(exc)]
-
-
-def _rest_api(account: gw.Account, api_id: str) -> gw.RestApi:
-    api = account.restApis.get(api_id)
-    if api is None:
-        raise Http404("No such API in your sandbox")
-    return api
 
 
 def _url(name: str, *args, fallback: str = "sandbox:home") -> str:
@@ -343,18 +337,6 @@ def _api_context(request: HttpRequest, account: gw.Account, api: gw.RestApi, **e
     for key, prefix in FORM_ID_PREFIXES.items():
         context[key].auto_id = f"{prefix}_%s"
     return context
-
-
-def _sample_path(path: str) -> str:
-    parts = []
-    for part in path.split("/"):
-        if part.startswith("{") and part.endswith("+}"):
-            parts.append("a/b")
-        elif part.startswith("{") and part.endswith("}"):
-            parts.append("1")
-        else:
-            parts.append(part)
-    return "/".join(parts) or "/"
 
 
 @login_required
