@@ -11,16 +11,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gateway.auth import cognito
 from sandbox import forms_ops as f
-from sandbox.views.common import _account, _change, _done, _render, apply_form, own_or_404
+from sandbox.views.common import _account, _render, apply_form, own_or_404
 
 # ---------------------------------------------------------------------------------------
 # Cognito
 
 
-def _cognito_page(request: HttpRequest, *, form=None, notice=None, invalid=False) -> HttpResponse:
+def _cognito_page(request: HttpRequest, *, bound=None, notice=None, invalid=False) -> HttpResponse:
     account = _account(request)
     pools = sorted(account.userPools.values(), key=lambda p: p.name.lower())
-    context = {"pools": pools, "form": form or f.UserPoolForm(), "notice": notice}
+    context = {"pools": pools, "form": f.UserPoolForm(), "notice": notice} | (bound or {})
     return _render(request, "sandbox/ops_cognito.html", context, invalid=invalid)
 
 
@@ -34,10 +34,7 @@ def cognito_pools(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create_pool(request: HttpRequest) -> HttpResponse:
     form = f.UserPoolForm(request.POST)
-    notice = _change(request, form)
-    if notice is None:
-        return _cognito_page(request, form=form, invalid=True)
-    return _done(request, notice, reverse("sandbox:cognito"), partial(_cognito_page, request))
+    return apply_form(request, form, (), partial(_cognito_page, request), reverse("sandbox:cognito"), slot="form")
 
 
 def _pool_page(

@@ -79,14 +79,17 @@ def _done(request: HttpRequest, notice: str, url: str, page) -> HttpResponse:
     return redirect(url)
 
 
-def apply_form(request: HttpRequest, form, args: tuple, page: Callable[..., HttpResponse], url: str, slot=None):
+def apply_form(
+    request: HttpRequest, form, args: tuple, page: Callable[..., HttpResponse], url: str | Callable[[], str], slot=None
+) -> HttpResponse:
     """The action every console page shares: apply the form to the learner's sandbox; when the form
     or the engine refuses, the page again (422) with the form in its `slot`, or its errors above
-    the body when it has no place of its own; when it is done, `_done`."""
+    the body when it has no place of its own; when it is done, `_done` (a `url` that needs the
+    valid form is a function)."""
     notice = _change(request, form, *args)
     if notice is None:
         return refused(page, form, slot)
-    return _done(request, notice, url, page)
+    return _done(request, notice, url() if callable(url) else url, page)
 
 
 def moved(request: HttpRequest, notice: str, url: str) -> HttpResponse:

@@ -361,23 +361,30 @@ def _back(api_id: str, resource_id: str = "", verb: str = "", anchor: str = "") 
     return redirect(url + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else ""))
 
 
-@login_required
-@require_POST
-def create_resource(request: HttpRequest, api_id: str) -> HttpResponse:
-    form = ResourceForm(request.POST)
+def _edit_api(request: HttpRequest, api_id: str, form, slot: str, change, field: str | None = None) -> HttpResponse:
+    """The API page's edit shape: a valid form changes the learner's API all or nothing, through
+    `change(account, api, data) -> (notice, response)`; the engine's refusal goes onto the form
+    (on `field`, or above it), and the page is shown again with the form in its `slot`."""
     if form.is_valid():
         try:
             with SandboxAccount.editing(request.user) as account:
-                api = _rest_api(account, api_id)
-                resource = gw.create_resource(
-                    account, api, form.cleaned_data["parent"], form.cleaned_data["path_part"].strip()
-                )
-            messages.success(request, f"Created {resource.path}. Add a method to it.")
-            return _back(api_id, resource.id, anchor="method-request")
+                notice, response = change(account, _rest_api(account, api_id), form.cleaned_data)
+            messages.success(request, notice)
+            return response
         except ENGINE_ERRORS as exc:
             for problem in _problems(exc):
-                form.add_error("path_part", problem)
-    return _rerender(request, api_id, resource_form=form)
+                form.add_error(field, problem)
+    return _rerender(request, api_id, **{slot: form})
+
+
+@login_required
+@require_POST
+def create_resource(request: HttpRequest, api_id: str) -> HttpResponse:
+    def change(account, api, data):
+        resource = gw.create_resource(account, api, data["parent"], data["path_part"].strip())
+        return f"Created {resource.path}. Add a method to it.", _back(api_id, resource.id, anchor="method-request")
+
+    return _edit_api(request, api_id, ResourceForm(request.POST), "resource_form", change, field="path_part")
 
 
 @login_required
@@ -398,25 +405,14 @@ def method_edit(request: HttpRequest, api_id: str) -> HttpResponse:
         return _back(api_id, request.POST.get("resource", ""))
     if form_class is None:
         raise Http404("Unknown editor")
-    form = form_class(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with SandboxAccount.editing(request.user) as account:
-                api = _rest_api(account, api_id)
-                if editor == "method":
-                    _save_method(api, data)
-                elif editor == "integration":
-                    _save_integration(api, data)
-                else:
-                    _save_response(api, data)
-            messages.success(request, "Saved. Deploy to make it reach callers.")
-            return _back(api_id, data["resource"], data["http_method"], anchor=f"editor-{editor}")
-        except ENGINE_ERRORS as exc:
-            for problem in _problems(exc):
-                form.add_error(None, problem)
-    names = {"method": "method_form", "integration": "integration_form", "response": "response_form"}
-    return _rerender(request, api_id, **{names[editor]: form})
+    save = {"method": _save_method, "integration": _save_integration, "response": _save_response}[editor]
+
+    def change(account, api, data):
+        save(api, data)
+        back = _back(api_id, data["resource"], data["http_method"], anchor=f"editor-{editor}")
+        return "Saved. Deploy to make it reach callers.", back
+
+    return _edit_api(request, api_id, form_class(request.POST), f"{editor}_form", change)
 
 
 def _save_method(api: gw.RestApi, data: dict) -> None:
@@ -491,48 +487,31 @@ def _save_response(api: gw.RestApi, data: dict) -> None:
 @login_required
 @require_POST
 def deploy(request: HttpRequest, api_id: str) -> HttpResponse:
-    form = DeployForm(request.POST)
-    if form.is_valid():
-        try:
-            with SandboxAccount.editing(request.user) as account:
-                api = _rest_api(account, api_id)
-                gw.create_deployment(
-                    account,
-                    api,
-                    stage_name=form.cleaned_data["stage"],
-                    description=form.cleaned_data["description"] or None,
-                    now=time.time(),
-                )
-            messages.success(request, f"Deployed to {form.cleaned_data['stage']}: callers now get these changes.")
-            # No anchor: the page opens at its top, where the message and the stages are.
-            return _back(api_id, request.POST.get("resource", ""))
-        except ENGINE_ERRORS as exc:
-            for problem in _problems(exc):
-                form.add_error(None, problem)
-    return _rerender(request, api_id, deploy_form=form)
+    def change(account, api, data):
+        gw.create_deployment(
+            account, api, stage_name=data["stage"], description=data["description"] or None, now=time.time()
+        )
+        # No anchor: the page opens at its top, where the message and the stages are.
+        back = _back(api_id, request.POST.get("resource", ""))
+        return f"Deployed to {data['stage']}: callers now get these changes.", back
+
+    return _edit_api(request, api_id, DeployForm(request.POST), "deploy_form", change)
 
 
 @login_required
 @require_POST
 def api_settings(request: HttpRequest, api_id: str) -> HttpResponse:
     """Endpoint type, API key source, binary media types and the resource policy."""
-    form = ApiSettingsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with SandboxAccount.editing(request.user) as account:
-                api = _rest_api(account, api_id)
-                api.endpointConfiguration = {"types": [data["endpoint_type"]]}
-                api.apiKeySource = data["api_key_source"]
-                api.binaryMediaTypes = split_list(data["binary_media_types"])
-                api.policy = data["policy"]
-                api.validate()
-            messages.success(request, "API settings saved. A resource policy takes effect when you deploy.")
-            return _back(api_id, anchor="settings")
-        except ENGINE_ERRORS as exc:
-            for problem in _problems(exc):
-                form.add_error(None, problem)
-    return _rerender(request, api_id, settings_form=form)
+
+    def change(account, api, data):
+        api.endpointConfiguration = {"types": [data["endpoint_type"]]}
+        api.apiKeySource = data["api_key_source"]
+        api.binaryMediaTypes = split_list(data["binary_media_types"])
+        api.policy = data["policy"]
+        api.validate()
+        return "API settings saved. A resource policy takes effect when you deploy.", _back(api_id, anchor="settings")
+
+    return _edit_api(request, api_id, ApiSettingsForm(request.POST), "settings_form", change)
 
 
 @login_required
@@ -541,28 +520,19 @@ def enable_cors(request: HttpRequest, api_id: str) -> HttpResponse:
     """What the console's "Enable CORS" does on one resource."""
     from gateway.rest import cors
 
-    form = CorsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        origins = split_list(data["origins"]) or ["*"]
-        headers = split_list(data["headers"]) or None
-        try:
-            with SandboxAccount.editing(request.user) as account:
-                api = _rest_api(account, api_id)
-                cors.enable_cors(
-                    account,
-                    api,
-                    data["resource"],
-                    origins=origins,
-                    headers=headers,
-                    gateway_responses=data["gateway_responses"],
-                )
-            messages.success(request, "CORS enabled: an OPTIONS method answers the preflight. Deploy to make it live.")
-            return _back(api_id, data["resource"], "OPTIONS")
-        except ENGINE_ERRORS as exc:
-            for problem in _problems(exc):
-                form.add_error(None, problem)
-    return _rerender(request, api_id, cors_form=form)
+    def change(account, api, data):
+        cors.enable_cors(
+            account,
+            api,
+            data["resource"],
+            origins=split_list(data["origins"]) or ["*"],
+            headers=split_list(data["headers"]) or None,
+            gateway_responses=data["gateway_responses"],
+        )
+        notice = "CORS enabled: an OPTIONS method answers the preflight. Deploy to make it live."
+        return notice, _back(api_id, data["resource"], "OPTIONS")
+
+    return _edit_api(request, api_id, CorsForm(request.POST), "cors_form", change)
 
 
 # ---------------------------------------------------------------------------------------

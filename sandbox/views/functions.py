@@ -10,19 +10,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sandbox import forms_ops as f
-from sandbox.views.common import _account, _change, _render, apply_form, moved, own_or_404
+from sandbox.views.common import _account, _change, _render, apply_form, moved, own_or_404, refused
 
 # ---------------------------------------------------------------------------------------
 # Lambda functions
 
 
-def _functions_page(request: HttpRequest, *, form=None, notice=None, invalid=False) -> HttpResponse:
+def _functions_page(request: HttpRequest, *, bound=None, notice=None, invalid=False) -> HttpResponse:
     account = _account(request)
     rows = [
         {"function": fn, "behaviour": fn.versions.get("$LATEST"), "versions": len(fn.versions) - 1}
         for fn in sorted(account.functions.values(), key=lambda fn: fn.name)
     ]
-    context = {"rows": rows, "form": form or f.FunctionForm(), "notice": notice}
+    context = {"rows": rows, "form": f.FunctionForm(), "notice": notice} | (bound or {})
     return _render(request, "sandbox/ops_functions.html", context, invalid=invalid)
 
 
@@ -35,7 +35,7 @@ def functions(request: HttpRequest) -> HttpResponse:
     form = f.FunctionForm(request.POST)
     notice = _change(request, form)
     if notice is None:
-        return _functions_page(request, form=form, invalid=True)
+        return refused(partial(_functions_page, request), form, "form")
     return moved(request, notice, reverse("sandbox:function", args=[form.cleaned_data["name"]]))
 
 

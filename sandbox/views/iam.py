@@ -11,16 +11,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 import gateway as gw
 from sandbox import forms_ops as f
-from sandbox.views.common import _account, _change, _done, _render, apply_form, own_or_404, refused
+from sandbox.views.common import _account, _change, _render, apply_form, own_or_404, refused
 
 # ---------------------------------------------------------------------------------------
 # IAM users
 
 
-def _iam_page(request: HttpRequest, *, form=None, notice=None, invalid=False) -> HttpResponse:
+def _iam_page(request: HttpRequest, *, bound=None, notice=None, invalid=False) -> HttpResponse:
     account = _account(request)
     users = sorted(account.iamUsers.values(), key=lambda u: u.name.lower())
-    context = {"users": users, "form": form or f.IamUserForm(), "notice": notice}
+    context = {"users": users, "form": f.IamUserForm(), "notice": notice} | (bound or {})
     return _render(request, "sandbox/ops_iam.html", context, invalid=invalid)
 
 
@@ -31,15 +31,11 @@ def iam_users(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _iam_page(request)
     form = f.IamUserForm(request.POST)
-    notice = _change(request, form)
-    if notice is None:
-        return _iam_page(request, form=form, invalid=True)
-    return _done(
-        request,
-        notice,
-        reverse("sandbox:iam_user", args=[form.cleaned_data["name"]]),
-        partial(_iam_page, request),
-    )
+
+    def url() -> str:  # once the form is valid
+        return reverse("sandbox:iam_user", args=[form.cleaned_data["name"]])
+
+    return apply_form(request, form, (), partial(_iam_page, request), url, slot="form")
 
 
 def _iam_user_page(

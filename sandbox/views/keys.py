@@ -14,7 +14,7 @@ from gateway.traffic import limits as traffic
 from sandbox import forms_ops as f
 from sandbox.confirm import confirm_page, confirmed, plural
 from sandbox.runtime import RUNTIME
-from sandbox.views.common import _account, _change, _done, _render, apply_form, own_or_404
+from sandbox.views.common import _account, _render, apply_form, own_or_404
 
 # ---------------------------------------------------------------------------------------
 # API keys and usage plans
@@ -64,18 +64,11 @@ def keys(request: HttpRequest) -> HttpResponse:
     return _keys_page(request)
 
 
-def _keys_done(request: HttpRequest, notice: str) -> HttpResponse:
-    return _done(request, notice, reverse("sandbox:keys"), partial(_keys_page, request))
-
-
 @login_required
 @require_POST
 def create_key(request: HttpRequest) -> HttpResponse:
     form = f.ApiKeyForm(request.POST)
-    notice = _change(request, form)
-    if notice is None:
-        return _keys_page(request, bound={"key": form}, invalid=True)
-    return _keys_done(request, notice)
+    return apply_form(request, form, (), partial(_keys_page, request), reverse("sandbox:keys"), slot="key")
 
 
 @login_required
@@ -105,10 +98,7 @@ def key_action(request: HttpRequest, key_id: str, action: str) -> HttpResponse:
 @require_POST
 def create_plan(request: HttpRequest) -> HttpResponse:
     form = f.UsagePlanForm(request.POST)
-    notice = _change(request, form)
-    if notice is None:
-        return _keys_page(request, bound={"plan": form}, invalid=True)
-    return _keys_done(request, notice)
+    return apply_form(request, form, (), partial(_keys_page, request), reverse("sandbox:keys"), slot="plan")
 
 
 @login_required
