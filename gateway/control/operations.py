@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gateway.model.errors import ConflictError, NotFoundError, Problem, ValidationError
+from gateway.model.errors import ConflictError, NotFoundError, Problem, ValidationError, require
 from gateway.model.resources import (
     HTTP_METHODS,
     PATH_PART,
@@ -62,10 +62,7 @@ def get_method(api: RestApi, resource_id: str, http_method: str) -> Method:
 
 
 def get_stage(api: RestApi, stage_name: str) -> Stage:
-    try:
-        return api.stages[stage_name]
-    except KeyError:
-        raise NotFoundError(f"Invalid Stage identifier specified: {stage_name}") from None
+    return require(api.stages, stage_name, f"Invalid Stage identifier specified: {stage_name}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class GatewayError(Exception):
@@ -38,3 +43,11 @@ class NotFoundError(GatewayError):
 
 class ConflictError(GatewayError):
     """It exists already, or is in use (AWS's ConflictException)."""
+
+
+def require(items: Mapping[K, V], key: K, message: str) -> V:
+    """`items[key]`, or AWS's NotFoundException in the words AWS uses for that kind of thing."""
+    try:
+        return items[key]
+    except KeyError:
+        raise NotFoundError(message) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
-from gateway.model.errors import ConflictError, NotFoundError, Problem, ValidationError
+from gateway.model.errors import ConflictError, NotFoundError, Problem, ValidationError, require
 from gateway.model.resources import (
     HTTP_URI,
     LAMBDA_FUNCTION_ARN,
@@ -60,10 +60,7 @@ def route_by_key(api: V2Api, route_key: str) -> V2Route | None:
 
 
 def get_v2_stage(api: V2Api, stage_name: str) -> V2Stage:
-    try:
-        return api.stages[stage_name]
-    except KeyError:
-        raise NotFoundError(f"Invalid stage identifier specified: {stage_name}") from None
+    return require(api.stages, stage_name, f"Invalid stage identifier specified: {stage_name}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from gateway.auth import authorizers
 from gateway.model.call import Call, Request, Runtime
 from gateway.model.state import MemoryStore
 from gateway.rest.pipeline import _context
-from sandbox import forms_ops as f
+from sandbox.forms.authorizers import AuthorizerForm, AuthorizerTestForm, DeleteAuthorizerForm
 from sandbox.models import SandboxAccount
 from sandbox.views.common import _account, _first_path, _render, _rest_api, apply_form
 
@@ -51,9 +51,9 @@ def _authorizers_page(
     context = {
         "api": api,
         "rows": rows,
-        "form": f.AuthorizerForm(account=account),
+        "form": AuthorizerForm(account=account),
         "tested": tested,
-        "test_form": f.AuthorizerTestForm(
+        "test_form": AuthorizerTestForm(
             api=api, initial={"stage": next(iter(sorted(api.stages)), ""), "path": _first_path(api)}
         )
         if tested
@@ -75,7 +75,7 @@ def authorizers_page(request: HttpRequest, api_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def create_authorizer(request: HttpRequest, api_id: str) -> HttpResponse:
-    form = f.AuthorizerForm(request.POST, account=_account(request))
+    form = AuthorizerForm(request.POST, account=_account(request))
     _rest_api(_account(request), api_id)
     page = partial(_authorizers_page, request, api_id)
     return apply_form(request, form, (api_id,), page, reverse("sandbox:authorizers", args=[api_id]), slot="form")
@@ -87,7 +87,7 @@ def delete_authorizer(request: HttpRequest, api_id: str, authorizer_id: str) -> 
     api = _rest_api(_account(request), api_id)
     if authorizer_id not in api.authorizers:
         raise Http404("No such authorizer")
-    form = f.DeleteAuthorizerForm(request.POST)
+    form = DeleteAuthorizerForm(request.POST)
     page = partial(_authorizers_page, request, api_id)
     return apply_form(request, form, (api_id, authorizer_id), page, reverse("sandbox:authorizers", args=[api_id]))
 
@@ -157,7 +157,7 @@ def authorizer_test(request: HttpRequest, api_id: str, authorizer_id: str) -> Ht
     api = _rest_api(account, api_id)
     if authorizer_id not in api.authorizers:
         raise Http404("No such authorizer")
-    form = f.AuthorizerTestForm(request.POST, api=api)
+    form = AuthorizerTestForm(request.POST, api=api)
     if not form.is_valid():
         return _authorizers_page(request, api_id, bound={"test_form": form}, test_id=authorizer_id, invalid=True)
     result = run_authorizer_test(request.user, api_id, authorizer_id, form.cleaned_data)

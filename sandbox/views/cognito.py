@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from gateway.auth import cognito
-from sandbox import forms_ops as f
+from sandbox.forms.cognito import AppClientForm, CognitoUserForm, TokenForm, UserPoolForm
 from sandbox.views.common import _account, _render, apply_form, own_or_404
 
 # ---------------------------------------------------------------------------------------
@@ -20,7 +20,7 @@ from sandbox.views.common import _account, _render, apply_form, own_or_404
 def _cognito_page(request: HttpRequest, *, bound=None, notice=None, invalid=False) -> HttpResponse:
     account = _account(request)
     pools = sorted(account.userPools.values(), key=lambda p: p.name.lower())
-    context = {"pools": pools, "form": f.UserPoolForm(), "notice": notice} | (bound or {})
+    context = {"pools": pools, "form": UserPoolForm(), "notice": notice} | (bound or {})
     return _render(request, "sandbox/ops_cognito.html", context, invalid=invalid)
 
 
@@ -33,7 +33,7 @@ def cognito_pools(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def create_pool(request: HttpRequest) -> HttpResponse:
-    form = f.UserPoolForm(request.POST)
+    form = UserPoolForm(request.POST)
     return apply_form(request, form, (), partial(_cognito_page, request), reverse("sandbox:cognito"), slot="form")
 
 
@@ -46,9 +46,9 @@ def _pool_page(
     context = {
         "pool": pool,
         "users": users,
-        "client_form": f.AppClientForm(),
-        "user_form": f.CognitoUserForm(),
-        "token_form": f.TokenForm(pool=pool, initial={"username": users[0].username if users else ""}),
+        "client_form": AppClientForm(),
+        "user_form": CognitoUserForm(),
+        "token_form": TokenForm(pool=pool, initial={"username": users[0].username if users else ""}),
         "tokens": tokens,
         "notice": notice,
     }
@@ -68,14 +68,14 @@ def pool_action(request: HttpRequest, pool_id: str, action: str) -> HttpResponse
     pool = own_or_404(_account(request).userPools, pool_id, "user pool")
     if action == "token":
         # InitiateAuth changes nothing in the sandbox: no transaction, the tokens are shown once.
-        form = f.TokenForm(request.POST, pool=pool)
+        form = TokenForm(request.POST, pool=pool)
         if form.is_valid():
             try:
                 return _pool_page(request, pool_id, tokens=form.issue(), notice="Signed in: here are the tokens.")
             except (cognito.CognitoError, cognito.TokenError) as exc:
                 form.add_error(None, exc.message if isinstance(exc, cognito.CognitoError) else exc.reason)
         return _pool_page(request, pool_id, bound={"token_form": form}, invalid=True)
-    forms = {"client": (f.AppClientForm, "client_form"), "user": (f.CognitoUserForm, "user_form")}
+    forms = {"client": (AppClientForm, "client_form"), "user": (CognitoUserForm, "user_form")}
     if action not in forms:
         raise Http404("No such action")
     form_class, slot = forms[action]

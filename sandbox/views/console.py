@@ -21,7 +21,8 @@ from gateway.v2 import apis as v2
 from gateway.vtl.engine import Limits, TemplateError, TemplateInput, render_with_overrides
 from sandbox import invoke_host
 from sandbox.confirm import confirm_page, confirmed, plural
-from sandbox.forms import (
+from sandbox.forms.common import split_list
+from sandbox.forms.console import (
     ApiSettingsForm,
     CorsForm,
     CreateApiForm,
@@ -33,7 +34,6 @@ from sandbox.forms import (
     ResourceForm,
     TestForm,
 )
-from sandbox.forms_ops import split_list
 from sandbox.models import LimitError, SandboxAccount, data_digest, new_account
 from sandbox.runtime import RUNTIME
 from sandbox.views.common import _rest_api, _sample_path

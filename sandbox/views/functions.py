@@ -9,7 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sandbox import forms_ops as f
+from sandbox.forms.functions import (
+    AliasForm,
+    BehaviourForm,
+    FunctionForm,
+    PermissionForm,
+    PublishForm,
+    RemovePermissionForm,
+    versions_of,
+)
 from sandbox.views.common import _account, _change, _render, apply_form, moved, own_or_404, refused
 
 # ---------------------------------------------------------------------------------------
@@ -22,7 +30,7 @@ def _functions_page(request: HttpRequest, *, bound=None, notice=None, invalid=Fa
         {"function": fn, "behaviour": fn.versions.get("$LATEST"), "versions": len(fn.versions) - 1}
         for fn in sorted(account.functions.values(), key=lambda fn: fn.name)
     ]
-    context = {"rows": rows, "form": f.FunctionForm(), "notice": notice} | (bound or {})
+    context = {"rows": rows, "form": FunctionForm(), "notice": notice} | (bound or {})
     return _render(request, "sandbox/ops_functions.html", context, invalid=invalid)
 
 
@@ -32,7 +40,7 @@ def functions(request: HttpRequest) -> HttpResponse:
     """The functions, and (POST) a new one: a function may be called "new", so there is no /new/ url."""
     if request.method == "GET":
         return _functions_page(request)
-    form = f.FunctionForm(request.POST)
+    form = FunctionForm(request.POST)
     notice = _change(request, form)
     if notice is None:
         return refused(partial(_functions_page, request), form, "form")
@@ -44,15 +52,15 @@ def _function_page(
 ) -> HttpResponse:
     account = _account(request)
     function = own_or_404(account.functions, name, "function")
-    versions = [{"version": v, "behaviour": function.versions[v]} for v in f._versions(function)]
+    versions = [{"version": v, "behaviour": function.versions[v]} for v in versions_of(function)]
     context = {
         "function": function,
         "versions": versions,
         "aliases": sorted(function.aliases.items()),
         "permissions": list(enumerate(function.permissions)),
-        "behaviour_form": f.BehaviourForm(initial=f.BehaviourForm.initial_for(function.versions["$LATEST"])),
-        "alias_form": f.AliasForm(function=function),
-        "permission_form": f.PermissionForm(function=function),
+        "behaviour_form": BehaviourForm(initial=BehaviourForm.initial_for(function.versions["$LATEST"])),
+        "alias_form": AliasForm(function=function),
+        "permission_form": PermissionForm(function=function),
         "problems": problems or [],
         "notice": notice,
     }
@@ -71,11 +79,11 @@ def function_detail(request: HttpRequest, name: str) -> HttpResponse:
 def function_action(request: HttpRequest, name: str, action: str) -> HttpResponse:
     function = own_or_404(_account(request).functions, name, "function")
     forms = {
-        "behaviour": (lambda: f.BehaviourForm(request.POST), "behaviour_form"),
-        "publish": (lambda: f.PublishForm(request.POST), None),
-        "alias": (lambda: f.AliasForm(request.POST, function=function), "alias_form"),
-        "permission": (lambda: f.PermissionForm(request.POST, function=function), "permission_form"),
-        "remove-permission": (lambda: f.RemovePermissionForm(request.POST), None),
+        "behaviour": (lambda: BehaviourForm(request.POST), "behaviour_form"),
+        "publish": (lambda: PublishForm(request.POST), None),
+        "alias": (lambda: AliasForm(request.POST, function=function), "alias_form"),
+        "permission": (lambda: PermissionForm(request.POST, function=function), "permission_form"),
+        "remove-permission": (lambda: RemovePermissionForm(request.POST), None),
     }
     if action not in forms:
         raise Http404("No such action")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import gateway as gw
-from sandbox import forms_ops as f
+from sandbox.forms.iam import AccessKeyForm, AccessKeyStatusForm, IamUserForm, PolicyForm, RemovePolicyForm
 from sandbox.views.common import _account, _change, _render, apply_form, own_or_404, refused
 
 # ---------------------------------------------------------------------------------------
@@ -20,7 +20,7 @@ from sandbox.views.common import _account, _change, _render, apply_form, own_or_
 def _iam_page(request: HttpRequest, *, bound=None, notice=None, invalid=False) -> HttpResponse:
     account = _account(request)
     users = sorted(account.iamUsers.values(), key=lambda u: u.name.lower())
-    context = {"users": users, "form": f.IamUserForm(), "notice": notice} | (bound or {})
+    context = {"users": users, "form": IamUserForm(), "notice": notice} | (bound or {})
     return _render(request, "sandbox/ops_iam.html", context, invalid=invalid)
 
 
@@ -30,7 +30,7 @@ def iam_users(request: HttpRequest) -> HttpResponse:
     """The IAM users, and (POST) a new one: a user may be called "new", so there is no /new/ url."""
     if request.method == "GET":
         return _iam_page(request)
-    form = f.IamUserForm(request.POST)
+    form = IamUserForm(request.POST)
 
     def url() -> str:  # once the form is valid
         return reverse("sandbox:iam_user", args=[form.cleaned_data["name"]])
@@ -47,14 +47,14 @@ def _iam_user_page(
     policies = [
         {
             "index": i,
-            "form": bound.get(("policy", i)) or f.PolicyForm(initial={"document": doc}, auto_id=f"id_policy{i}_%s"),
+            "form": bound.get(("policy", i)) or PolicyForm(initial={"document": doc}, auto_id=f"id_policy{i}_%s"),
         }
         for i, doc in enumerate(user.policies)
     ]
     context = {
         "user_obj": user,
         "policies": policies,
-        "policy_form": bound.get("policy") or f.PolicyForm(auto_id="id_new_%s"),
+        "policy_form": bound.get("policy") or PolicyForm(auto_id="id_new_%s"),
         "new_key": new_key,
         "problems": problems or [],
         "notice": notice,
@@ -74,7 +74,7 @@ def iam_user_action(request: HttpRequest, name: str, action: str, item: str | No
     user = own_or_404(_account(request).iamUsers, name, "IAM user")
     url = reverse("sandbox:iam_user", args=[name])
     if action == "access-key" and item is None:
-        form = f.AccessKeyForm(request.POST)
+        form = AccessKeyForm(request.POST)
         notice = _change(request, form, name)
         if notice is None:
             return refused(partial(_iam_user_page, request, name), form)
@@ -83,15 +83,15 @@ def iam_user_action(request: HttpRequest, name: str, action: str, item: str | No
     if action == "access-key-status" and item is not None:
         if not any(k.accessKeyId == item for k in user.accessKeys):
             raise Http404("No such access key")
-        form, args, slot = f.AccessKeyStatusForm(request.POST), (name, item), None
+        form, args, slot = AccessKeyStatusForm(request.POST), (name, item), None
     elif action == "policy":
         index = None
         if item is not None:
             index = _policy_index(user, item)
-        form = f.PolicyForm(request.POST, auto_id="id_new_%s" if index is None else f"id_policy{index}_%s")
+        form = PolicyForm(request.POST, auto_id="id_new_%s" if index is None else f"id_policy{index}_%s")
         args, slot = (name, index), ("policy", index) if index is not None else "policy"
     elif action == "remove-policy" and item is not None:
-        form, args, slot = f.RemovePolicyForm(request.POST), (name, _policy_index(user, item)), None
+        form, args, slot = RemovePolicyForm(request.POST), (name, _policy_index(user, item)), None
     else:
         raise Http404("No such action")
     return apply_form(request, form, args, partial(_iam_user_page, request, name), url, slot=slot)

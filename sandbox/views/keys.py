@@ -11,8 +11,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from gateway.traffic import limits as traffic
-from sandbox import forms_ops as f
 from sandbox.confirm import confirm_page, confirmed, plural
+from sandbox.forms.keys import (
+    ApiKeyForm,
+    DeleteKeyForm,
+    DeletePlanForm,
+    KeyEnabledForm,
+    PlanKeyForm,
+    PlanRemoveKeyForm,
+    PlanRemoveStageForm,
+    PlanStageForm,
+    UsageForm,
+    UsagePlanForm,
+    api_stage_choices,
+)
 from sandbox.runtime import RUNTIME
 from sandbox.views.common import _account, _render, apply_form, own_or_404
 
@@ -41,17 +53,16 @@ def _keys_page(
                 ],
                 "keys": [account.apiKeys[k] for k in plan.keyIds if k in account.apiKeys],
                 "stage_form": bound.get(("stage", plan.id))
-                or f.PlanStageForm(account=account, auto_id=f"id_{plan.id}_stage_%s"),
-                "key_form": bound.get(("key", plan.id))
-                or f.PlanKeyForm(account=account, auto_id=f"id_{plan.id}_key_%s"),
+                or PlanStageForm(account=account, auto_id=f"id_{plan.id}_stage_%s"),
+                "key_form": bound.get(("key", plan.id)) or PlanKeyForm(account=account, auto_id=f"id_{plan.id}_key_%s"),
             }
         )
     context = {
         "keys": [{"key": k, "plans": [p.name for p in account.usagePlans.values() if k.id in p.keyIds]} for k in keys],
         "plans": plans,
-        "key_form": bound.get("key") or f.ApiKeyForm(),
-        "plan_form": bound.get("plan") or f.UsagePlanForm(),
-        "has_stages": bool(f.api_stage_choices(account)),
+        "key_form": bound.get("key") or ApiKeyForm(),
+        "plan_form": bound.get("plan") or UsagePlanForm(),
+        "has_stages": bool(api_stage_choices(account)),
         "problems": problems or [],
         "notice": notice,
     }
@@ -67,7 +78,7 @@ def keys(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def create_key(request: HttpRequest) -> HttpResponse:
-    form = f.ApiKeyForm(request.POST)
+    form = ApiKeyForm(request.POST)
     return apply_form(request, form, (), partial(_keys_page, request), reverse("sandbox:keys"), slot="key")
 
 
@@ -75,7 +86,7 @@ def create_key(request: HttpRequest) -> HttpResponse:
 @require_POST
 def key_action(request: HttpRequest, key_id: str, action: str) -> HttpResponse:
     key = own_or_404(_account(request).apiKeys, key_id, "API key")
-    form_class = {"enabled": f.KeyEnabledForm, "delete": f.DeleteKeyForm}.get(action)
+    form_class = {"enabled": KeyEnabledForm, "delete": DeleteKeyForm}.get(action)
     if form_class is None:
         raise Http404("No such action")
     if action == "delete" and not confirmed(request):
@@ -97,7 +108,7 @@ def key_action(request: HttpRequest, key_id: str, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def create_plan(request: HttpRequest) -> HttpResponse:
-    form = f.UsagePlanForm(request.POST)
+    form = UsagePlanForm(request.POST)
     return apply_form(request, form, (), partial(_keys_page, request), reverse("sandbox:keys"), slot="plan")
 
 
@@ -107,11 +118,11 @@ def plan_action(request: HttpRequest, plan_id: str, action: str, key_id: str | N
     own_or_404(_account(request).usagePlans, plan_id, "usage plan")
     account = _account(request)
     forms = {
-        "stage": lambda: f.PlanStageForm(request.POST, account=account, auto_id=f"id_{plan_id}_stage_%s"),
-        "remove-stage": lambda: f.PlanRemoveStageForm(request.POST),
-        "key": lambda: f.PlanKeyForm(request.POST, account=account, auto_id=f"id_{plan_id}_key_%s"),
-        "remove-key": lambda: f.PlanRemoveKeyForm(request.POST),
-        "delete": lambda: f.DeletePlanForm(request.POST),
+        "stage": lambda: PlanStageForm(request.POST, account=account, auto_id=f"id_{plan_id}_stage_%s"),
+        "remove-stage": lambda: PlanRemoveStageForm(request.POST),
+        "key": lambda: PlanKeyForm(request.POST, account=account, auto_id=f"id_{plan_id}_key_%s"),
+        "remove-key": lambda: PlanRemoveKeyForm(request.POST),
+        "delete": lambda: DeletePlanForm(request.POST),
     }
     if action not in forms or (action == "remove-key") != (key_id is not None):
         raise Http404("No such action")
@@ -143,7 +154,7 @@ def plan_usage(request: HttpRequest, plan_id: str) -> HttpResponse:
     account = _account(request)
     plan = own_or_404(_account(request).usagePlans, plan_id, "usage plan")
     today = datetime.now(tz=UTC).date()
-    form = f.UsageForm(request.GET if request.GET else None, initial=f.UsageForm.default_initial(today))
+    form = UsageForm(request.GET if request.GET else None, initial=UsageForm.default_initial(today))
     start, end = (
         (form.cleaned_data["start"], form.cleaned_data["end"])
         if form.is_bound and form.is_valid()

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from gateway.observability.telemetry import METRICS
-from sandbox import forms_ops as f
+from sandbox.forms.metrics import MetricsForm
 from sandbox.runtime import TELEMETRY
 from sandbox.views.common import _account, _render, _rest_api, _when
 from studyapp.charts import line_chart
@@ -71,7 +71,7 @@ def metrics_page(request: HttpRequest, api_id: str) -> HttpResponse:
     stage = request.GET.get("stage") or next(iter(sorted(api.stages)), "")
     canary = request.GET.get("canary") in ("on", "true", "1")
     methods = TELEMETRY.metric_methods(api_id, stage, canary=canary) if stage else []
-    form = f.MetricsForm(
+    form = MetricsForm(
         request.GET or None, api=api, methods=methods, initial={"stage": stage, "window": "60", "level": "INFO"}
     )
     invalid = form.is_bound and not form.is_valid()

@@ -12,7 +12,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 import gateway as gw
-from sandbox import forms_ops as f
+from sandbox.forms.common import engine_problems
+from sandbox.forms.openapi import ExportForm, ImportForm, SdkForm
 from sandbox.views.common import ENGINE_ERRORS, _account, _change, _invoke_url, _render, _rest_api
 
 # ---------------------------------------------------------------------------------------
@@ -30,14 +31,14 @@ def _openapi_page(
             {
                 "api": api,
                 "export_form": bound.get(("export", api.id))
-                or f.ExportForm(api=api, auto_id=f"id_{api.id}_export_%s", initial={"extensions": True}),
+                or ExportForm(api=api, auto_id=f"id_{api.id}_export_%s", initial={"extensions": True}),
                 "sdk_form": bound.get(("sdk", api.id))
-                or (f.SdkForm(api=api, auto_id=f"id_{api.id}_sdk_%s") if api.stages else None),
+                or (SdkForm(api=api, auto_id=f"id_{api.id}_sdk_%s") if api.stages else None),
             }
         )
     context = {
         "apis": apis,
-        "import_form": import_form or f.ImportForm(account=account),
+        "import_form": import_form or ImportForm(account=account),
         "notice": notice,
         "warnings": warnings or [],
         "imported": imported,
@@ -54,7 +55,7 @@ def openapi_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def openapi_import(request: HttpRequest) -> HttpResponse:
-    form = f.ImportForm(request.POST, request.FILES, account=_account(request))
+    form = ImportForm(request.POST, request.FILES, account=_account(request))
     notice = _change(request, form)
     if notice is None:
         return _openapi_page(request, import_form=form, invalid=True)
@@ -77,7 +78,7 @@ def _download(text: str, filename: str, content_type: str) -> HttpResponse:
 @require_GET
 def openapi_export(request: HttpRequest, api_id: str) -> HttpResponse:
     api = _rest_api(_account(request), api_id)
-    form = f.ExportForm(
+    form = ExportForm(
         request.GET or {"fmt": "json", "version": "oas30", "extensions": "on"},
         api=api,
         auto_id=f"id_{api.id}_export_%s",
@@ -93,7 +94,7 @@ def openapi_export(request: HttpRequest, api_id: str) -> HttpResponse:
                 fmt=data["fmt"],
             )
         except ENGINE_ERRORS as exc:
-            form.add_error(None, "; ".join(message for _, message in f.engine_problems(exc)))
+            form.add_error(None, "; ".join(message for _, message in engine_problems(exc)))
         else:
             name = f"{slugify(api.name) or api.id}-{data['stage'] or 'working-copy'}-{data['version']}.{data['fmt']}"
             return _download(text, name, "application/json" if data["fmt"] == "json" else "application/yaml")
@@ -104,14 +105,14 @@ def openapi_export(request: HttpRequest, api_id: str) -> HttpResponse:
 @require_GET
 def openapi_sdk(request: HttpRequest, api_id: str) -> HttpResponse:
     api = _rest_api(_account(request), api_id)
-    form = f.SdkForm(request.GET or None, api=api, auto_id=f"id_{api.id}_sdk_%s")
+    form = SdkForm(request.GET or None, api=api, auto_id=f"id_{api.id}_sdk_%s")
     if form.is_valid():
         data = form.cleaned_data
         base_url = _invoke_url(request, api.id, data["stage"]).rstrip("/")
         try:
             code = gw.generate_sdk(api, api.stages[data["stage"]], language=data["language"], base_url=base_url)
         except ENGINE_ERRORS as exc:
-            form.add_error(None, "; ".join(message for _, message in f.engine_problems(exc)))
+            form.add_error(None, "; ".join(message for _, message in engine_problems(exc)))
         else:
             stem = re.sub(r"[^a-z0-9_]", "_", (api.name or api.id).lower()).strip("_") or "api"
             if data["language"] == "python":

@@ -12,7 +12,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 import gateway as gw
-from sandbox import forms_ops as f
+from sandbox.forms.stages import (
+    CacheForm,
+    CanaryForm,
+    DeleteCanaryForm,
+    DeleteStageForm,
+    MethodSettingsForm,
+    PromoteCanaryForm,
+    ResetMethodSettingsForm,
+    RollbackForm,
+    StageSettingsForm,
+    VariablesFormSet,
+    flush_cache,
+    method_keys,
+)
 from sandbox.views.common import (
     _account,
     _change,
@@ -52,16 +65,16 @@ def stages(request: HttpRequest, api_id: str) -> HttpResponse:
 
 
 STAGE_ACTIONS = {
-    "settings": (f.StageSettingsForm, "settings_form"),
-    "variables": (f.VariablesFormSet, "variables_formset"),
-    "cache": (f.CacheForm, "cache_form"),
-    "method-settings": (f.MethodSettingsForm, "method_form"),
-    "reset-method-settings": (f.ResetMethodSettingsForm, None),
-    "canary": (f.CanaryForm, "canary_form"),
-    "promote": (f.PromoteCanaryForm, None),
-    "delete-canary": (f.DeleteCanaryForm, None),
-    "rollback": (f.RollbackForm, None),
-    "delete": (f.DeleteStageForm, "delete_form"),
+    "settings": (StageSettingsForm, "settings_form"),
+    "variables": (VariablesFormSet, "variables_formset"),
+    "cache": (CacheForm, "cache_form"),
+    "method-settings": (MethodSettingsForm, "method_form"),
+    "reset-method-settings": (ResetMethodSettingsForm, None),
+    "canary": (CanaryForm, "canary_form"),
+    "promote": (PromoteCanaryForm, None),
+    "delete-canary": (DeleteCanaryForm, None),
+    "rollback": (RollbackForm, None),
+    "delete": (DeleteStageForm, "delete_form"),
 }
 
 
@@ -105,7 +118,7 @@ def _stage_page(
     canary = stage.canarySettings
     canary_deployment = api.deployments.get(canary.deploymentId) if canary else None
     settings_key = request.GET.get("settings", "*/*")
-    if settings_key != "*/*" and settings_key not in dict(f.method_keys(api)):
+    if settings_key != "*/*" and settings_key not in dict(method_keys(api)):
         settings_key = "*/*"
     kwargs = {"api": api, "stage": stage}
     cache_setting = stage.methodSettings.get("*/*") or gw.MethodSetting()
@@ -133,7 +146,7 @@ def _stage_page(
             for key, setting in sorted(stage.methodSettings.items(), key=lambda kv: (kv[0] != "*/*", kv[0]))
         ],
         "settings_key": settings_key,
-        "settings_form": f.StageSettingsForm(
+        "settings_form": StageSettingsForm(
             initial={
                 "description": stage.description or "",
                 "tracing": stage.tracingEnabled,
@@ -141,10 +154,10 @@ def _stage_page(
             },
             **kwargs,
         ),
-        "variables_formset": f.VariablesFormSet(
+        "variables_formset": VariablesFormSet(
             initial=[{"name": k, "value": v} for k, v in sorted(stage.variables.items())], **kwargs
         ),
-        "cache_form": f.CacheForm(
+        "cache_form": CacheForm(
             initial={
                 "enabled": stage.cacheClusterEnabled,
                 "size": stage.cacheClusterSize or "0.5",
@@ -153,8 +166,8 @@ def _stage_page(
             },
             **kwargs,
         ),
-        "method_form": f.MethodSettingsForm(initial=f.MethodSettingsForm.initial_for(stage, settings_key), **kwargs),
-        "canary_form": f.CanaryForm(
+        "method_form": MethodSettingsForm(initial=MethodSettingsForm.initial_for(stage, settings_key), **kwargs),
+        "canary_form": CanaryForm(
             initial={
                 "deployment": canary.deploymentId if canary else "new",
                 "percent": percent,
@@ -167,7 +180,7 @@ def _stage_page(
             },
             **kwargs,
         ),
-        "delete_form": f.DeleteStageForm(**kwargs),
+        "delete_form": DeleteStageForm(**kwargs),
         "problems": problems or [],
         "notice": notice,
     }
@@ -188,7 +201,7 @@ def stage_action(request: HttpRequest, api_id: str, stage: str, action: str) -> 
     current = own_or_404(api.stages, stage, "stage")
     url = reverse("sandbox:stage", args=[api_id, stage])
     if action == "flush":
-        notice = f.flush_cache(api_id, stage)
+        notice = flush_cache(api_id, stage)
         return _done(request, notice, url, partial(_stage_page, request, api_id, stage))
     if action not in STAGE_ACTIONS:
         raise Http404("No such action")

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 import gateway as gw
 from gateway.model.call import Request
-from sandbox import forms_ops as f
+from sandbox.forms.common import MAX_TRAFFIC
+from sandbox.forms.traffic import TrafficForm
 from sandbox.models import SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
 from sandbox.views.common import _account, _first_path, _render, _rest_api, _when
@@ -119,7 +120,7 @@ def traffic_page(request: HttpRequest, api_id: str) -> HttpResponse:
     api = _rest_api(account, api_id)
     result, invalid = None, False
     if request.method == "POST":
-        form = f.TrafficForm(request.POST, api=api, account=account)
+        form = TrafficForm(request.POST, api=api, account=account)
         if form.is_valid():
             start = time.time()
             responses = run_traffic(request.user, api_id, form.cleaned_data, start=start, rng=random.Random())  # noqa: S311
@@ -127,6 +128,6 @@ def traffic_page(request: HttpRequest, api_id: str) -> HttpResponse:
         else:
             invalid = True
     else:
-        form = f.TrafficForm(api=api, account=account, initial={"path": _first_path(api)})
-    context = {"api": api, "form": form, "result": result, "max_requests": f.MAX_TRAFFIC, "notice": None}
+        form = TrafficForm(api=api, account=account, initial={"path": _first_path(api)})
+    context = {"api": api, "form": form, "result": result, "max_requests": MAX_TRAFFIC, "notice": None}
     return _render(request, "sandbox/ops_traffic.html", context, invalid=invalid)

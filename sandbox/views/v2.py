@@ -16,8 +16,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 import gateway as gw
 from gateway.v2 import apis as v2
-from sandbox import forms_ops as f
 from sandbox import invoke_host
+from sandbox.forms.v2 import (
+    CorsForm,
+    DeleteIntegrationForm,
+    DeleteRouteForm,
+    JwtAuthorizerForm,
+    RestOnlyForm,
+    V2IntegrationForm,
+    V2LambdaAuthorizerForm,
+    V2RouteForm,
+    V2StageActionForm,
+    V2StageForm,
+    WsConnectForm,
+    WsDisconnectForm,
+    WsManageForm,
+    WsSendForm,
+)
 from sandbox.models import SandboxAccount
 from sandbox.views.common import (
     ENGINE_ERRORS,
@@ -75,10 +90,10 @@ def _v2_page(
         "integrations": integrations,
         "authorizers": sorted(api.authorizers.values(), key=lambda a: a.name.lower()),
         "stages": stages_rows,
-        "integration_form": f.V2IntegrationForm(account=account, websocket=websocket),
-        "route_form": f.V2RouteForm(api=api),
-        "lambda_authorizer_form": f.V2LambdaAuthorizerForm(account=account, websocket=websocket),
-        "stage_form": f.V2StageForm(initial={"name": "dev" if websocket or "$default" in api.stages else "$default"}),
+        "integration_form": V2IntegrationForm(account=account, websocket=websocket),
+        "route_form": V2RouteForm(api=api),
+        "lambda_authorizer_form": V2LambdaAuthorizerForm(account=account, websocket=websocket),
+        "stage_form": V2StageForm(initial={"name": "dev" if websocket or "$default" in api.stages else "$default"}),
         "result": result,
         "problems": problems or [],
         "notice": notice,
@@ -97,9 +112,9 @@ def _v2_page(
                 }
                 for c in connections
             ],
-            "connect_form": f.WsConnectForm(api=api) if api.stages else None,
-            "send_form": f.WsSendForm(connections=connections) if connections else None,
-            "manage_form": f.WsManageForm(
+            "connect_form": WsConnectForm(api=api) if api.stages else None,
+            "send_form": WsSendForm(connections=connections) if connections else None,
+            "manage_form": WsManageForm(
                 api=api,
                 initial={
                     "connection_id": connections[-1].connectionId if connections else "",
@@ -111,9 +126,9 @@ def _v2_page(
         }
     else:
         context |= {
-            "jwt_form": f.JwtAuthorizerForm(account=account),
-            "cors_form": f.CorsForm(initial=f.CorsForm.initial_for(api)),
-            "rest_only_form": f.RestOnlyForm(),
+            "jwt_form": JwtAuthorizerForm(account=account),
+            "cors_form": CorsForm(initial=CorsForm.initial_for(api)),
+            "rest_only_form": RestOnlyForm(),
         }
     context.update(bound or {})
     return _render(request, V2_PAGES[protocol][0], context, invalid=invalid)
@@ -137,25 +152,25 @@ def _v2_forms(request: HttpRequest, account: gw.Account, api: gw.V2Api) -> dict:
     data = request.POST
     forms = {
         "integration": (
-            lambda: f.V2IntegrationForm(data, account=account, websocket=websocket),
+            lambda: V2IntegrationForm(data, account=account, websocket=websocket),
             "integration_form",
             False,
         ),
-        "route": (lambda: f.V2RouteForm(data, api=api), "route_form", False),
-        "delete-route": (lambda: f.DeleteRouteForm(data), None, True),
-        "delete-integration": (lambda: f.DeleteIntegrationForm(data), None, True),
+        "route": (lambda: V2RouteForm(data, api=api), "route_form", False),
+        "delete-route": (lambda: DeleteRouteForm(data), None, True),
+        "delete-integration": (lambda: DeleteIntegrationForm(data), None, True),
         "lambda-authorizer": (
-            lambda: f.V2LambdaAuthorizerForm(data, account=account, websocket=websocket),
+            lambda: V2LambdaAuthorizerForm(data, account=account, websocket=websocket),
             "lambda_authorizer_form",
             False,
         ),
-        "stage": (lambda: f.V2StageForm(data), "stage_form", False),
-        "stage-action": (lambda: f.V2StageActionForm(data), None, True),
+        "stage": (lambda: V2StageForm(data), "stage_form", False),
+        "stage-action": (lambda: V2StageActionForm(data), None, True),
     }
     if not websocket:
         forms |= {
-            "jwt-authorizer": (lambda: f.JwtAuthorizerForm(data, account=account), "jwt_form", False),
-            "cors": (lambda: f.CorsForm(data), "cors_form", False),
+            "jwt-authorizer": (lambda: JwtAuthorizerForm(data, account=account), "jwt_form", False),
+            "cors": (lambda: CorsForm(data), "cors_form", False),
         }
     return forms
 
@@ -164,7 +179,7 @@ def _v2_action(request: HttpRequest, api_id: str, action: str, item: str | None,
     account = _account(request)
     api = _v2_api(account, api_id, protocol)
     if protocol == "HTTP" and action == "rest-only":
-        form = f.RestOnlyForm(request.POST)
+        form = RestOnlyForm(request.POST)
         if not form.is_valid():
             return _v2_page(request, api_id, protocol, bound={"rest_only_form": form}, invalid=True)
         try:
@@ -210,13 +225,13 @@ def _ws_action(request: HttpRequest, api: gw.V2Api, action: str) -> HttpResponse
     connections = [c for c in account.wsConnections.values() if c.apiId == api.apiId]
     rng = random.Random()  # noqa: S311 (connection and request ids, not secrets)
     if action == "connect":
-        form, slot = f.WsConnectForm(request.POST, api=api), "connect_form"
+        form, slot = WsConnectForm(request.POST, api=api), "connect_form"
     elif action == "send":
-        form, slot = f.WsSendForm(request.POST, connections=connections), "send_form"
+        form, slot = WsSendForm(request.POST, connections=connections), "send_form"
     elif action == "manage":
-        form, slot = f.WsManageForm(request.POST, api=api), "manage_form"
+        form, slot = WsManageForm(request.POST, api=api), "manage_form"
     else:
-        form, slot = f.WsDisconnectForm(request.POST), None
+        form, slot = WsDisconnectForm(request.POST), None
     if not form.is_valid():
         bound = {slot: form} if slot else {}
         return _v2_page(
