@@ -171,7 +171,7 @@ def export_bank(folder: str | Path | None = None) -> list[Path]:
     by_topic: dict[str, list[QuestionSpec]] = {}
     questions = (
         Question.objects.exclude(source=Question.Source.NOTE)
-        .exclude(type=Question.Type.LAB)  # labs live in sandbox/labs/*.yaml (load_labs), not in the bank
+        .exclude(type=Question.Type.LAB)  # labs live in sandbox/labs/data/*.yaml (load_labs), not in the bank
         .exclude(status=Question.Status.RETIRED)
         .select_related("topic")
         .prefetch_related("topics", "options")

@@ -9,7 +9,7 @@ from sandbox.labs import LabError, load_labs, taxonomy_topics
 
 
 class Command(BaseCommand):
-    help = "Validate sandbox/labs/*.yaml and create or update one quiz question of type lab per lab."
+    help = "Validate sandbox/labs/data/*.yaml and create or update one quiz question of type lab per lab."
 
     def handle(self, *args, **options):
         try:
