@@ -41,6 +41,21 @@ class QuestionQuerySet(models.QuerySet):
         """The real exam has only multiple choice and multiple response."""
         return self.published().filter(type__in=[Question.Type.SINGLE, Question.Type.MULTIPLE])
 
+    def practisable(self) -> QuestionQuerySet:
+        """What practice and reviews ask: published, and not a sandbox lab (labs are done in the sandbox)."""
+        return self.published().exclude(type=Question.Type.LAB)
+
+    def missed_by(self, user) -> QuestionQuerySet:
+        """Questions the learner answered wrongly at least once, in practice or in an exam."""
+        missed = Q(practice_responses__session__user=user, practice_responses__correct=False) | Q(
+            exam_responses__attempt__user=user, exam_responses__correct=False
+        )
+        return self.filter(missed).distinct()
+
+    def topic_counts(self) -> dict[str, int]:
+        """Published questions per topic slug (a question counts once in each of its topics)."""
+        return dict(self.published().values_list("topics__slug").annotate(n=Count("pk", distinct=True)).order_by())
+
 
 class Question(models.Model):
     class Type(models.TextChoices):
@@ -165,6 +180,20 @@ class Option(models.Model):
 # Practice and exams
 
 
+class PracticeSessionQuerySet(models.QuerySet):
+    def with_scores(self) -> PracticeSessionQuerySet:
+        """Each session with how many questions were answered, and how many rightly."""
+        return self.annotate(answered=Count("responses"), right=Count("responses", filter=Q(responses__correct=True)))
+
+    def start(self, user, questions: QuestionQuerySet, *, title: str, count: int | None = None, topics=(), types=()):
+        """A new session over (at most `count` of) these questions in a random order; None when there are none."""
+        ids = list(questions.values_list("pk", flat=True))
+        if not ids:
+            return None
+        random.shuffle(ids)
+        return self.create(user=user, topics=list(topics), types=list(types), question_ids=ids[:count], title=title)
+
+
 class PracticeSession(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -173,6 +202,8 @@ class PracticeSession(models.Model):
     question_ids = models.JSONField(default=list)
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200, blank=True)
+
+    objects = PracticeSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -6,7 +6,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -95,32 +94,22 @@ def practice_start(request: HttpRequest) -> HttpResponse:
     form = PracticeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        questions = Question.objects.published().exclude(type=Question.Type.LAB)
         slugs = [t.slug for t in data["topics"]]
-        questions = questions.for_topics(slugs)
+        questions = Question.objects.practisable().for_topics(slugs)
         if data["types"]:
             questions = questions.filter(type__in=data["types"])
         if data["only_missed"]:
-            missed = Q(practice_responses__session__user=request.user, practice_responses__correct=False) | Q(
-                exam_responses__attempt__user=request.user, exam_responses__correct=False
-            )
-            questions = questions.filter(missed).distinct()
-        ids = list(questions.values_list("pk", flat=True))
-        if not ids:
+            questions = questions.missed_by(request.user)
+        title = ", ".join(t.title for t in data["topics"]) or "All topics"
+        session = PracticeSession.objects.start(
+            request.user, questions, title=title, count=data["count"], topics=slugs, types=data["types"]
+        )
+        if session is None:
             form.add_error(None, "No published question matches that choice: pick more topics or types.")
         else:
-            random.shuffle(ids)
-            title = ", ".join(t.title for t in data["topics"]) or "All topics"
-            session = PracticeSession.objects.create(
-                user=request.user, topics=slugs, types=data["types"], question_ids=ids[: data["count"]], title=title
-            )
             return redirect("quizzes:practice", pk=session.pk)
-    sessions = PracticeSession.objects.filter(user=request.user).annotate(
-        answered=Count("responses"), right=Count("responses", filter=Q(responses__correct=True))
-    )[:10]
-    counts = dict(
-        Question.objects.published().values_list("topics__slug").annotate(n=Count("pk", distinct=True)).order_by()
-    )
+    sessions = PracticeSession.objects.filter(user=request.user).with_scores()[:10]
+    counts = Question.objects.topic_counts()
     return render(request, "quizzes/practice_start.html", {"form": form, "sessions": sessions, "counts": counts})
 
 
@@ -129,13 +118,13 @@ def practice_start(request: HttpRequest) -> HttpResponse:
 def practice_questions(request: HttpRequest) -> HttpResponse:
     """Practise named questions (a topic page's key fact links the bank questions that test it)."""
     uids = request.POST.getlist("uid")[:50]
-    ids = list(Question.objects.published().filter(uid__in=uids).values_list("pk", flat=True))
-    if not ids:
+    title = (request.POST.get("title") or "Selected questions")[:200]
+    session = PracticeSession.objects.start(
+        request.user, Question.objects.published().filter(uid__in=uids), title=title
+    )
+    if session is None:
         messages.error(request, "Those questions are not published any more: practise the topic instead.")
         return redirect("quizzes:practice_start")
-    random.shuffle(ids)
-    title = (request.POST.get("title") or "Selected questions")[:200]
-    session = PracticeSession.objects.create(user=request.user, question_ids=ids, title=title)
     return redirect("quizzes:practice", pk=session.pk)
 
 
@@ -465,7 +454,7 @@ def card_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def add_topic_cards(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    questions = Question.objects.published().filter(topics=topic).exclude(type=Question.Type.LAB)
+    questions = Question.objects.practisable().filter(topics=topic)
     added = ensure_cards(request.user, questions, timezone.now())
     messages.success(request, f"{added} card{'s' if added != 1 else ''} from “{topic.title}” added to your reviews.")
     return redirect(topic.get_absolute_url())

@@ -25,7 +25,7 @@ def learner_summary(context):
 @register.inclusion_tag("quizzes/_topic_practice.html", takes_context=True)
 def topic_practice(context, topic):
     user = context["request"].user
-    questions = Question.objects.published().filter(topics=topic).exclude(type=Question.Type.LAB)
+    questions = Question.objects.practisable().filter(topics=topic)
     count = questions.count()
     cards = Card.objects.filter(user=user, question__in=questions).count() if user.is_authenticated else 0
     return {"topic": topic, "count": count, "cards": cards, "user": user, "csrf_token": context.get("csrf_token")}
