@@ -421,6 +421,8 @@ class Authorizer(Shape):
     identityValidationExpression: str | None = None  # TOKEN: a regex the token must match
     authorizerResultTtlInSeconds: int = 300  # 0..3600; 0 disables caching
     providerARNs: list[str] = field(default_factory=list)  # COGNITO_USER_POOLS: user pool ARNs
+    authorizerCredentials: str | None = None  # an IAM role ARN API Gateway assumes to invoke the Lambda function
+    authType: str | None = None  # free-form; OpenAPI's x-amazon-apigateway-authtype, without functional impact
 
 
 @dataclass
@@ -721,6 +723,7 @@ class Account(Shape):
     userPools: dict[str, UserPool] = field(default_factory=dict)
     v2Apis: dict[str, V2Api] = field(default_factory=dict)  # HTTP and WebSocket APIs
     wsConnections: dict[str, WsConnection] = field(default_factory=dict)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)  # resource ARN -> its tags
     # Account-level throttle per Region (10,000 rps, burst 5,000 by default; changeable for teaching).
     accountThrottle: ThrottleSettings = field(
         default_factory=lambda: ThrottleSettings(burstLimit=5000, rateLimit=10000.0)

@@ -341,7 +341,7 @@ def test_iam_authorization_from_sigv4_scheme_and_auth_extension(account):
 # Warnings
 
 
-def test_unknown_aws_extensions_and_authorizers_are_warnings(account):
+def test_unknown_aws_extensions_are_warnings_and_authorizers_are_read(account):
     doc = minimal(
         {"/a": {"get": {**mock_get(), "security": [{"lambda-auth": []}], "x-amazon-apigateway-shiny": 1}}},
         components={
@@ -361,9 +361,9 @@ def test_unknown_aws_extensions_and_authorizers_are_warnings(account):
     where = {w.where for w in warnings}
     assert "/x-amazon-apigateway-documentation" in where
     assert "/paths/~1a/get/x-amazon-apigateway-shiny" in where
-    assert "/components/securitySchemes/lambda-auth" in where
+    assert "/components/securitySchemes/lambda-auth" not in where
     assert not any("x-internal" in w for w in where)
-    assert method_at(api, "/a", "GET").authorizationType == "NONE"
+    assert method_at(api, "/a", "GET").authorizationType == "CUSTOM"
 
 
 def test_default_response_and_missing_integration_are_warnings(account):

@@ -2,13 +2,15 @@
 
 An OpenAPI 3.0.x or Swagger 2.0 document, with the x-amazon-apigateway-* extensions, becomes
 the resource model (resources, methods, integrations, models, request validators, gateway
-responses) and back. Every problem in a document is reported at once, each with the JSON
-pointer of the value at fault; an import that fails changes nothing.
+responses, authorizers, the resource policy and the API's settings) and back. Every problem in
+a document is reported at once, each with the JSON pointer of the value at fault; an import
+that fails changes nothing.
 
-Authorizers are not in the model yet. Security schemes that name one
-(`x-amazon-apigateway-authorizer`, or `x-amazon-apigateway-authtype` custom or
-cognito_user_pools) go through `_read_authorizer_scheme` on import (`reader`) and
-`_authorizer_security` on export (`export`): the two hooks the authorizer part fills in.
+Security schemes become authorizers (`x-amazon-apigateway-authorizer`: Lambda token or request,
+Cognito user pools; `x-amazon-apigateway-authtype` kept as the authorizer's authType), AWS_IAM
+(authtype awsSigv4) or API key requirements, and a method's `security` points it at one
+(`reader` reads the schemes, `paths` the requirements, `build` gives authorizers their ids);
+`export` writes them back so that an export imports to the same API.
 """
 
 from gateway.control.openapi.build import import_openapi

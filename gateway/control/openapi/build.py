@@ -44,7 +44,7 @@ def _build(account: Account, plan: _Plan, target: RestApi | None, mode: str, now
                 "minimumCompressionSize",
             ):
                 setattr(api, name, copy.deepcopy(getattr(defaults, name)))
-            api.models, api.requestValidators, api.gatewayResponses = {}, {}, {}
+            api.models, api.requestValidators, api.gatewayResponses, api.authorizers = {}, {}, {}, {}
     fields = dict(plan.fields)
     if mode == "merge":
         for name in ("name", "description", "version"):  # a merged fragment does not rename the API
@@ -72,6 +72,15 @@ def _build(account: Account, plan: _Plan, target: RestApi | None, mode: str, now
 
     api.gatewayResponses.update(copy.deepcopy(plan.gateway_responses))
 
+    # Authorizers by name: a document's authorizer replaces the API's of the same name and keeps its
+    # id (overwrite as for validators and models: stages deployed before still find it).
+    authorizer_ids = {a.name: a.id for a in reversed(list(api.authorizers.values()))}
+    old_authorizers = {a.name: a.id for a in reversed(list(target.authorizers.values()))} if target else {}
+    for name, authorizer in plan.authorizers.items():
+        authorizer_id = authorizer_ids.get(name) or old_authorizers.get(name) or account.next_id(6)
+        api.authorizers[authorizer_id] = dataclasses.replace(copy.deepcopy(authorizer), id=authorizer_id)
+        authorizer_ids[name] = authorizer_id
+
     by_path = {r.path: r for r in api.resources.values()}
     for path in sorted(plan.paths):
         resource = by_path["/"]
@@ -91,6 +100,8 @@ def _build(account: Account, plan: _Plan, target: RestApi | None, mode: str, now
             method = copy.deepcopy(method)
             if method.requestValidatorId is not None:
                 method.requestValidatorId = validator_ids[method.requestValidatorId]
+            if method.authorizerId is not None:
+                method.authorizerId = authorizer_ids[method.authorizerId]
             resource.resourceMethods[verb] = method
     return api
 
@@ -107,8 +118,8 @@ def import_openapi(
     """ImportRestApi (no api_id) or PutRestApi (api_id, mode overwrite or merge).
 
     `document` is JSON or YAML text, or a parsed dict. Overwrite replaces the API's resources,
-    models, request validators and gateway responses with the document's (stages and
-    deployments stay); merge adds or replaces what the document defines and keeps the rest,
+    models, request validators, gateway responses and authorizers with the document's (stages
+    and deployments stay); merge adds or replaces what the document defines and keeps the rest,
     and keeps the API's name. Returns the API and the warnings (what was ignored); raises
     ValidationError listing every problem, each at its JSON pointer, and then changes nothing.
     With fail_on_warnings, warnings fail the import too, as AWS's failonwarnings=true.

@@ -1,5 +1,9 @@
 """Export (GetExport): an API or a stage as OpenAPI 3.0 or Swagger 2.0, with or without the
-x-amazon-apigateway-* extensions."""
+x-amazon-apigateway-* extensions.
+
+Authorizers become apiKey security schemes named after them (with x-amazon-apigateway-authtype
+and -authorizer when extensions are on), and a method's `security` names its authorizer (with
+its scopes for Cognito), so that an export imports back to the same API."""
 
 from __future__ import annotations
 
@@ -10,11 +14,19 @@ from typing import Any
 
 import yaml
 
-from gateway.control.openapi.spec import EXT, METHOD_REQUEST_PARAM, METHOD_RESPONSE_HEADER, OPERATIONS, VERB_KEYS
+from gateway.control.openapi.spec import (
+    EXT,
+    IDENTITY_HEADER,
+    METHOD_REQUEST_PARAM,
+    METHOD_RESPONSE_HEADER,
+    OPERATIONS,
+    VERB_KEYS,
+)
 from gateway.control.openapi.text import _rewrite_refs
 from gateway.model.errors import NotFoundError, Problem, ValidationError
 from gateway.model.resources import (
     REGION,
+    Authorizer,
     Integration,
     Method,
     RestApi,
@@ -52,6 +64,8 @@ def export_openapi(
             "version": api.version,
             "createdDate": api.createdDate,
             "disableExecuteApiEndpoint": api.disableExecuteApiEndpoint,
+            # a deployment freezes methods, not authorizers: its methods use the API's
+            "authorizers": {k: a.to_dict() for k, a in api.authorizers.items()},
         }
         source = RestApi.from_dict({**copy.deepcopy(deployment.snapshot), **extra})
     doc = _Writer(source, swagger=version == "swagger", extensions=extensions, stage=stage).document()
@@ -64,11 +78,46 @@ def _timestamp(seconds: float) -> str:
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _authorizer_security(api: RestApi, method: Method) -> tuple[str, dict[str, Any]] | None:
-    """HOOK for authorizers: the security scheme (name, definition) of a CUSTOM or
-    COGNITO_USER_POOLS method, with x-amazon-apigateway-authtype and -authorizer. None until
-    authorizers exist in the model."""
-    return None
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _authorizer_scheme(authorizer: Authorizer, *, extensions: bool) -> dict[str, Any]:
+    """An authorizer as the apiKey security scheme AWS imports it from: the header (or query
+    parameter) that carries the identity, and with extensions its x-amazon-apigateway-authtype
+    and x-amazon-apigateway-authorizer."""
+    # AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html
+    # AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authtype.html
+    sources = [part.strip() for part in (authorizer.identitySource or "").split(",") if part.strip()]
+    name, location = "Unused", "header"  # AWS's placeholder when no single header or query parameter says it
+    if len(sources) == 1 and (match := IDENTITY_HEADER.match(sources[0])):
+        name = match["name"]
+    elif len(sources) == 1 and sources[0].startswith("method.request.querystring."):
+        name, location = sources[0].split(".", 3)[3], "query"
+    scheme: dict[str, Any] = {"type": "apiKey", "name": name, "in": location}
+    if not extensions:
+        return scheme
+    cognito = authorizer.type == "COGNITO_USER_POOLS"
+    # authType is free-form; none set, the simulator writes AWS's usual custom / cognito_user_pools
+    scheme[EXT + "authtype"] = authorizer.authType or ("cognito_user_pools" if cognito else "custom")
+    data: dict[str, Any] = {"type": authorizer.type.lower()}
+    if authorizer.authorizerUri and not cognito:
+        data["authorizerUri"] = authorizer.authorizerUri
+    if authorizer.authorizerCredentials:
+        data["authorizerCredentials"] = authorizer.authorizerCredentials
+    if authorizer.type == "REQUEST" and authorizer.identitySource:
+        data["identitySource"] = authorizer.identitySource
+    if authorizer.identityValidationExpression:
+        data["identityValidationExpression"] = authorizer.identityValidationExpression
+    if cognito:
+        data["providerARNs"] = list(authorizer.providerARNs)
+    data["authorizerResultTtlInSeconds"] = authorizer.authorizerResultTtlInSeconds
+    scheme[EXT + "authorizer"] = data
+    return scheme
 
 
 class _Writer:
@@ -79,6 +128,10 @@ class _Writer:
         self.stage = stage
         self.schemes: dict[str, dict[str, Any]] = {}
         self.validator_names = {v.id: v.name for v in api.requestValidators.values()}
+        # Security scheme names: each authorizer's name (made unique), then api_key and sigv4.
+        taken: set[str] = set()
+        self.scheme_names = {a.id: _unique(a.name or a.id, taken) for a in api.authorizers.values()}
+        self.api_key_scheme, self.sigv4_scheme = _unique("api_key", taken), _unique("sigv4", taken)
 
     def model_ref(self, name: str) -> str:
         return ("#/definitions/" if self.swagger else "#/components/schemas/") + name.replace("~", "~0").replace(
@@ -109,6 +162,10 @@ class _Writer:
                     endpoint = None
                 doc["servers"] = [server]
         doc["paths"] = self.paths()
+        if self.extensions:  # every authorizer, used by a method or not, so that none is lost
+            for authorizer in api.authorizers.values():
+                name = self.scheme_names[authorizer.id]
+                self.schemes.setdefault(name, _authorizer_scheme(authorizer, extensions=True))
         schemas = self.schemas()
         if self.swagger:
             if self.schemes:
@@ -269,20 +326,21 @@ class _Writer:
 
     def security(self, method: Method) -> dict[str, list[str]]:
         requirement: dict[str, list[str]] = {}
+        # AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-key-usage-plan-oas.html
         if method.apiKeyRequired:
-            self.schemes["api_key"] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
-            requirement["api_key"] = []
+            self.schemes[self.api_key_scheme] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+            requirement[self.api_key_scheme] = []
         if method.authorizationType == "AWS_IAM":
             scheme: dict[str, Any] = {"type": "apiKey", "name": "Authorization", "in": "header"}
             if self.extensions:
                 scheme[EXT + "authtype"] = "awsSigv4"
-            self.schemes["sigv4"] = scheme
-            requirement["sigv4"] = []
+            self.schemes[self.sigv4_scheme] = scheme
+            requirement[self.sigv4_scheme] = []
         elif method.authorizationType in ("CUSTOM", "COGNITO_USER_POOLS"):
-            found = _authorizer_security(self.api, method)
-            if found:
-                name, definition = found
-                self.schemes[name] = definition
+            authorizer = self.api.authorizers.get(method.authorizerId or "")
+            if authorizer is not None:
+                name = self.scheme_names[authorizer.id]
+                self.schemes[name] = _authorizer_scheme(authorizer, extensions=self.extensions)
                 requirement[name] = list(method.authorizationScopes)
         return requirement
 

@@ -153,7 +153,8 @@ class _Reader(_DocumentReader):
             auth = op[key]
             auth_type = auth.get("type") if isinstance(auth, dict) else None
             if isinstance(auth_type, str) and auth_type.upper() in AUTH_TYPES:
-                method.authorizationType = auth_type.upper()
+                method.authorizationType = auth_type.upper()  # and not an authorizer any more
+                method.authorizerId, method.authorizationScopes = None, []
             else:
                 self.error(pointer_join(where, key, "type"), "must be NONE or AWS_IAM")
         key = EXT + "request-validator"
@@ -298,14 +299,40 @@ class _Reader(_DocumentReader):
                 elif scheme.kind == "api_key":
                     method.apiKeyRequired = True
                 elif scheme.kind == "iam":
-                    method.authorizationType = "AWS_IAM"
+                    if method.authorizerId is not None:
+                        self.error(
+                            pointer_join(sec_where, i, name),
+                            f"a method is authorized one way: it already uses the authorizer {method.authorizerId!r}",
+                        )
+                    else:
+                        method.authorizationType = "AWS_IAM"
                 elif scheme.kind == "authorizer":
                     self._use_authorizer(method, scheme, scopes, pointer_join(sec_where, i, name))
 
     def _use_authorizer(self, method: Method, scheme: _Scheme, scopes: Any, where: str) -> None:
-        """HOOK for authorizers: give `method` authorizationType CUSTOM or COGNITO_USER_POOLS,
-        the authorizer's id and (Cognito) `scopes` as authorizationScopes. Nothing yet: the
-        scheme's warning already says the method is imported without an authorizer."""
+        """The method uses the scheme's authorizer: authorizationType CUSTOM (Lambda) or
+        COGNITO_USER_POOLS, authorizerId the scheme's name until `build` gives it its id, and for
+        Cognito the requirement's scopes as authorizationScopes (an access token must carry one)."""
+        # AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-enable-cognito-user-pool.html
+        # AWS does not say what a method whose security lists two authorizers (or an authorizer
+        # and awsSigv4) becomes; a method has one authorization type, so the simulator refuses it.
+        if method.authorizationType == "AWS_IAM" or method.authorizerId not in (None, scheme.name):
+            using = f"the authorizer {method.authorizerId!r}" if method.authorizerId else "AWS_IAM (awsSigv4)"
+            self.error(where, f"a method is authorized one way: it already uses {using}")
+            return
+        if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+            self.error(where, "must be a list of scopes (strings), [] for none")
+            scopes = []
+        authorizer = scheme.authorizer
+        if authorizer is None:  # the scheme's problems are reported already
+            return
+        cognito = authorizer.type == "COGNITO_USER_POOLS"
+        method.authorizationType = "COGNITO_USER_POOLS" if cognito else "CUSTOM"
+        method.authorizerId = scheme.name
+        if scopes and not cognito:
+            self.warn(where, "scopes apply to Cognito user pool authorizers only; ignored")
+        elif scopes:
+            method.authorizationScopes += [scope for scope in scopes if scope not in method.authorizationScopes]
 
     def read_integration(self, raw: Any, where: str, method: Method) -> Integration | None:
         data = self.object(raw, where)

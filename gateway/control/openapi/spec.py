@@ -51,7 +51,31 @@ INTEGRATION_FIELDS = {
     "credentials",
     "contentHandling",
 }
+# AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-openapi-minimum-compression-size.html
 MAX_COMPRESSION = 10_485_760
+# x-amazon-apigateway-authorizer's type (REST APIs; jwt is for HTTP APIs) -> Authorizer.type
+# AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html
+AUTHORIZER_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools": "COGNITO_USER_POOLS"}
+AUTHORIZER_FIELDS = {
+    "type",
+    "authorizerUri",
+    "authorizerCredentials",
+    "identitySource",
+    "identityValidationExpression",
+    "authorizerResultTtlInSeconds",
+    "providerARNs",
+}
+HTTP_API_AUTHORIZER_FIELDS = {"authorizerPayloadFormatVersion", "enableSimpleResponses", "jwtConfiguration"}
+# AWS: https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html (0 disables caching; at most 3600)
+AUTHORIZER_TTL_MAX = 3600
+# One identity source of a REQUEST authorizer (TOKEN and Cognito take a single header).
+IDENTITY_SOURCE = re.compile(
+    r"^(?:method\.request\.(?:header|querystring)\.[^\s,]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$"
+)
+IDENTITY_HEADER = re.compile(r"^method\.request\.header\.(?P<name>[^\s,]+)$")
+# AWS: https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html (providerARNs: arn:aws:cognito-idp:{region}:{account_id}:userpool/{user_pool_id})
+USER_POOL_ARN = re.compile(r"^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool/\S+$")
+POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 # A document is data from a learner: bound the work spent walking it (YAML aliases can
 # make a small text stand for a huge tree).
 MAX_NODES = 200_000
