@@ -95,6 +95,7 @@ class SandboxAccount(models.Model):
         self.generation = uuid.uuid4()
         self.save(update_fields=["state", "revision", "generation", "updated_at"])
         ApiOwner.sync(self, account)
+        AccessKeyOwner.sync(self, account)
 
     def store_data(self, account: gw.Account, before: str) -> None:
         """After an invocation changed simulated data (a table, a queue...): keep the data only.
@@ -176,6 +177,26 @@ class ApiOwner(models.Model):
         for api_id, kind in wanted.items():
             if current.get(api_id) != kind:
                 cls.objects.update_or_create(api_id=api_id, defaults={"sandbox": sandbox, "kind": kind})
+
+
+class AccessKeyOwner(models.Model):
+    """Whose sandbox an IAM access key belongs to: the AWS endpoint (/aws/) finds the learner's
+    account from the key a request is signed with, and nothing else."""
+
+    access_key_id = models.CharField(max_length=128, primary_key=True)
+    sandbox = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="access_keys")
+
+    def __str__(self) -> str:
+        return self.access_key_id
+
+    @classmethod
+    def sync(cls, sandbox: SandboxAccount, account: gw.Account) -> None:
+        wanted = {key.accessKeyId for user in account.iamUsers.values() for key in user.accessKeys}
+        current = set(cls.objects.filter(sandbox=sandbox).values_list("access_key_id", flat=True))
+        if current == wanted:
+            return
+        cls.objects.filter(sandbox=sandbox).exclude(access_key_id__in=wanted).delete()
+        cls.objects.bulk_create([cls(access_key_id=k, sandbox=sandbox) for k in wanted - current])
 
 
 class LabProgress(models.Model):

@@ -59,6 +59,10 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 GATEWAY_INVOKE_DOMAIN = os.environ.get("GATEWAY_INVOKE_DOMAIN", "execute-api.localhost")
+# The AWS endpoint's request quota per learner (AWS's own for API Gateway's control plane:
+# 10 requests per second, burst 40); benches raise it to measure the endpoint itself.
+SANDBOX_CONTROL_RATE = float(os.environ.get("SANDBOX_CONTROL_RATE", "10"))
+SANDBOX_CONTROL_BURST = int(os.environ.get("SANDBOX_CONTROL_BURST", "40"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -119,6 +119,31 @@ def create_resource_path(account: Account, api: RestApi, path: str) -> Resource:
     return current
 
 
+def rename_resource(api: RestApi, resource_id: str, path_part: str) -> Resource:
+    """UpdateResource's /pathPart: the resource and every path under it follow."""
+    resource = get_resource(api, resource_id)
+    if resource.parentId is None:
+        raise ValidationError(Problem("pathPart", "the root resource cannot be renamed"))
+    if not PATH_PART.match(path_part or ""):
+        raise ValidationError(Problem("pathPart", "use letters, digits and -._~, or {param}, or {proxy+}"))
+    siblings = [r for r in api.resources.values() if r.parentId == resource.parentId and r.id != resource.id]
+    if any(r.pathPart == path_part for r in siblings):
+        raise ConflictError(f"Another resource with the same parent already has this name: {path_part}")
+    if path_part.endswith("+}") and any(r.parentId == resource.id for r in api.resources.values()):
+        raise ValidationError(Problem("pathPart", "a greedy {proxy+} resource cannot have children"))
+    resource.pathPart = path_part
+
+    def repath(node: Resource) -> None:
+        parent = api.resources[node.parentId] if node.parentId else None
+        node.path = "/" if parent is None else ("" if parent.path == "/" else parent.path) + "/" + (node.pathPart or "")
+        for child in [r for r in api.resources.values() if r.parentId == node.id]:
+            repath(child)
+
+    repath(resource)
+    _validate(api)
+    return resource
+
+
 def delete_resource(api: RestApi, resource_id: str) -> None:
     resource = get_resource(api, resource_id)
     if resource.parentId is None:
