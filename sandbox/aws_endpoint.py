@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gateway.awsapi import dispatch
 from gateway.awsapi.errors import AwsError
 from gateway.awsapi.registry import Context
-from sandbox import invoke_host
+from sandbox import call_log, invoke_host
 from sandbox.models import AccessKeyOwner, LimitError, SandboxAccount
 from sandbox.runtime import RUNTIME
 
@@ -50,13 +50,25 @@ def _throttled(sandbox_pk: int, now: float) -> bool:
     return not RUNTIME.store.take(f"control:{sandbox_pk}", rate, burst, now)
 
 
-def _answer(request: HttpRequest, req: dispatch.AwsRequest, request_id: str) -> tuple[str, tuple]:
+class _Call:
+    """What the call log keeps of one request, filled in as it is understood."""
+
+    def __init__(self) -> None:
+        self.service = "apigateway"
+        self.operation = ""
+        self.seed: int | None = None  # the learner's account, once a known key signed the request
+        self.user = ""
+
+
+def _answer(request: HttpRequest, req: dispatch.AwsRequest, request_id: str, call: _Call) -> tuple:
     target = dispatch.identify(req)
+    call.service, call.operation = target.service, target.operation
     owner = AccessKeyOwner.objects.filter(pk=target.access_key_id).select_related("sandbox").first()
     if owner is None:
         raise AwsError("UnrecognizedClientException", dispatch.UNRECOGNIZED, 403)
     now = time.time()
     caller = dispatch.authenticate(req, target, owner.sandbox.account(), now)
+    call.seed, call.user = owner.sandbox.account().idSeed, caller.name
     if _throttled(owner.sandbox.pk, now):
         raise AwsError("TooManyRequestsException", "Too Many Requests", 429)
 
@@ -66,7 +78,7 @@ def _answer(request: HttpRequest, req: dispatch.AwsRequest, request_id: str) -> 
     if not target.writes:
         account = owner.sandbox.account()
         ctx = Context(account, caller, now, RUNTIME, invoke_url, request_id)
-        return target.service, dispatch.execute(req, target, ctx)
+        return dispatch.execute(req, target, ctx)
     with SandboxAccount.editing(owner.sandbox.user) as account:
         fresh = account.iamUsers.get(caller.name)
         if fresh is None or not any(
@@ -74,7 +86,7 @@ def _answer(request: HttpRequest, req: dispatch.AwsRequest, request_id: str) -> 
         ):
             raise AwsError("UnrecognizedClientException", dispatch.UNRECOGNIZED, 403)
         ctx = Context(account, fresh, now, RUNTIME, invoke_url, request_id)
-        return target.service, dispatch.execute(req, target, ctx)
+        return dispatch.execute(req, target, ctx)
 
 
 @csrf_exempt
@@ -89,15 +101,25 @@ def serve(request: HttpRequest, path: str = "") -> HttpResponse:
         signed_path=_signed_path(request.META),
         prefix=PREFIX,
     )
-    service = "apigatewayv2" if req.path.startswith("/v2/") else "apigateway"
+    call = _Call()
+    call.service = "apigatewayv2" if req.path.startswith("/v2/") else "apigateway"
+    error = ""
     try:
-        service, (status, headers, body) = _answer(request, req, request_id)
-    except AwsError as exc:
-        status, headers, body = dispatch.error_answer(service, exc, request_id)
-    except LimitError as exc:
-        status, headers, body = dispatch.error_answer(
-            service, AwsError("LimitExceededException", str(exc), 429), request_id
-        )
+        status, headers, body = _answer(request, req, request_id, call)
+    except (AwsError, LimitError) as exc:
+        failure = exc if isinstance(exc, AwsError) else AwsError("LimitExceededException", str(exc), 429)
+        status, headers, body = dispatch.error_answer(call.service, failure, request_id)
+        error = failure.code
+    if call.seed is not None:
+        entry = {
+            "at": time.time(),
+            "service": call.service,
+            "operation": call.operation,
+            "status": status,
+            "error": error,
+            "user": call.user,
+        }
+        call_log.record(RUNTIME.store, call.seed, entry)
     response = HttpResponse(body, status=status)
     for name, value in headers:
         response[name] = value

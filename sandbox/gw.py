@@ -20,6 +20,7 @@ import gateway as gw
 from gateway.model.call import Request
 from gateway.rest.pipeline import MAX_PAYLOAD_BYTES
 from gateway.v2 import apis as v2
+from sandbox import connections
 from sandbox.models import ApiOwner, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
 
@@ -71,6 +72,8 @@ def handle(call: Call) -> tuple[int, list[tuple[str, str]], bytes | str]:
         result = gw.invoke(account, gw_request, rng=_RNG, runtime=RUNTIME)
     elif kind == "HTTP":
         result = v2.invoke_http_api(account, gw_request, rng=_RNG, runtime=RUNTIME)
+    elif connections.is_management(call.path):
+        return connections.manage(call, sandbox_id, generation)
     else:
         return _error(400, "This is a WebSocket API: connect to it from the sandbox's WebSocket console")
     if before is not None:

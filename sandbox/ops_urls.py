@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sandbox.views import authorizers, cognito, functions, iam, keys, metrics, openapi, stages, traffic, v2
+from sandbox.views import authorizers, cognito, functions, iam, keys, metrics, openapi, stages, terminal, traffic, v2
 
 urlpatterns = [
     # Stages of a REST API
@@ -34,6 +34,9 @@ urlpatterns = [
     path("functions/", functions.functions, name="functions"),
     path("functions/<str:name>/", functions.function_detail, name="function"),
     path("functions/<str:name>/<slug:action>/", functions.function_action, name="function_action"),
+    # The AWS endpoint: credentials for the CLI and SDKs, and the calls they made
+    path("terminal/", terminal.terminal, name="terminal"),
+    path("terminal/key/", terminal.terminal_key, name="terminal_key"),
     # IAM users
     path("iam/", iam.iam_users, name="iam"),
     path("iam/<str:name>/", iam.iam_user, name="iam_user"),

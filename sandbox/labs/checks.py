@@ -16,6 +16,7 @@ from gateway.model.resources import RestApi, Stage, V2Api
 from gateway.rest import cors
 from gateway.traffic import limits as traffic
 from gateway.v2 import apis as v2
+from sandbox import call_log
 from sandbox.labs.loader import API_STEPS, Lab, _step_body, _step_kind
 from sandbox.labs.setup import cognito_client, find_key, find_rest_api, find_v2_api
 
@@ -597,6 +598,21 @@ def check_v2_api_exists(context: Context, params: dict[str, Any]) -> str:
     return f"{api.name} is an {api.protocolType} API."
 
 
+def check_aws_call(context: Context, params: dict[str, Any]) -> str:
+    """The learner's AWS client made this call to the sandbox's AWS endpoint, and it succeeded."""
+    service = params.get("service")
+    calls = [
+        c
+        for c in call_log.recent(context.runtime.store, context.account.idSeed)
+        if c["operation"] == params["operation"] and (service is None or c["service"] == service)
+    ]
+    if any(not c["error"] for c in calls):
+        return f"{params['operation']} answered {next(c['status'] for c in calls if not c['error'])}"
+    if calls:
+        raise Fail(f"Your last {params['operation']} call was refused: {calls[0]['status']} {calls[0]['error']}")
+    raise Fail(f"No {params['operation']} call has reached your sandbox's AWS endpoint yet")
+
+
 CHECKS: dict[str, Callable[[Context, dict[str, Any]], str]] = {
     "invoke": check_invoke,
     "http_invoke": check_http_invoke,
@@ -620,4 +636,5 @@ CHECKS: dict[str, Callable[[Context, dict[str, Any]], str]] = {
     "cors_allows_origin": check_cors_allows_origin,
     "ws_route_selected": check_ws_route_selected,
     "v2_api_exists": check_v2_api_exists,
+    "aws_call": check_aws_call,
 }

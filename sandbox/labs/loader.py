@@ -52,6 +52,10 @@ class Lab:
     console: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[dict[str, str]] = field(default_factory=list)
     try_: dict[str, Any] = field(default_factory=dict)
+    # Steps done from a terminal: {say: markdown, run: shell commands}; {endpoint},
+    # {invoke_domain} and {region} in `run` are the learner's own (see terminal_steps).
+    terminal: list[dict[str, str]] = field(default_factory=list)
+    terminal_html: list[str] = field(default_factory=list)
     goal_html: str = ""
     story_html: str = ""
     hints_html: list[str] = field(default_factory=list)
@@ -120,6 +124,7 @@ CHECK_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "cors_allows_origin": ({"api", "stage", "origin", "path"}, {"method", "headers", "allowed"}),
     "ws_route_selected": ({"api", "stage", "send", "route"}, {"reply_contains"}),
     "v2_api_exists": ({"api", "protocol"}, set()),
+    "aws_call": ({"operation"}, {"service"}),
 }
 EXPECT_FIELDS = {"status", "body_contains", "body_not_contains", "body_json", "header", "cache"}
 TRY_FIELDS = {"kind", "api", "stage", "method", "path", "query", "headers", "body", "api_key", "cognito", "message"}
@@ -137,6 +142,7 @@ LAB_FIELDS = {
     "console",
     "attachments",
     "try",
+    "terminal",
 }
 
 
@@ -225,6 +231,13 @@ def parse_lab(text: str, source: str, topics: set[str] | None = None) -> Lab:
     ):
         problems.append(f"{source}: attachments must be a list of {{name, content}}")
         attachments = []
+    terminal = data.get("terminal") or []
+    if not isinstance(terminal, list) or not all(
+        isinstance(t, dict) and "run" in t and set(t) <= {"say", "run"} and all(isinstance(v, str) for v in t.values())
+        for t in terminal
+    ):
+        problems.append(f"{source}: terminal must be a list of {{say?, run}} texts")
+        terminal = []
     if problems:
         raise LabError(problems)
     return Lab(
@@ -241,6 +254,7 @@ def parse_lab(text: str, source: str, topics: set[str] | None = None) -> Lab:
         console=console,
         attachments=attachments,
         try_=try_,
+        terminal=[{"say": t.get("say", "").strip(), "run": t["run"].strip()} for t in terminal],
     )
 
 
@@ -291,6 +305,7 @@ def all_labs() -> dict[str, Lab]:
                 "goal_html": renderer.render(lab.goal).html,
                 "story_html": renderer.render(lab.story).html,
                 "hints_html": [renderer.render(h).html for h in lab.hints],
+                "terminal_html": [renderer.render(t["say"]).html if t["say"] else "" for t in lab.terminal],
             }
         )
     return rendered

@@ -19,7 +19,7 @@ from gateway.auth import sigv4
 from gateway.model.call import Request, Runtime
 from gateway.v2 import apis as v2
 from gateway.vtl.engine import Limits, TemplateError, TemplateInput, render_with_overrides
-from sandbox import invoke_host
+from sandbox import invoke_host, labs
 from sandbox.confirm import confirm_page, confirmed, plural
 from sandbox.forms.common import split_list
 from sandbox.forms.console import (
@@ -85,6 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "plans": len(account.usagePlans),
             "users": len(account.iamUsers),
             "pools": len(account.userPools),
+            "labs": len(labs.all_labs()),
         },
     }
     return render(request, "sandbox/home.html", context)

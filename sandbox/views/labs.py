@@ -21,9 +21,10 @@ from gateway.model.call import Runtime
 from notes.models import Topic
 from quizzes import labs as quiz_labs
 from quizzes.models import Card, PracticeSession, Question, ReviewLog
-from sandbox import dock, invoke_host, labs
+from sandbox import credentials, dock, invoke_host, labs
 from sandbox.models import LabProgress, LimitError, SandboxAccount, data_digest
 from sandbox.runtime import RUNTIME
+from sandbox.views.terminal import base_url, terminal_context
 from studyapp.htmx import render_page
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -138,8 +139,27 @@ def _lab_context(request: HttpRequest, lab: labs.Lab, **extra) -> dict:
         "call_path": lab.try_.get("path", "/"),
         "started": bool(labs.api_ids(account, lab)) or (progress is not None),
     }
+    if lab.terminal:
+        context |= terminal_context(request) | {"terminal_steps": _terminal_steps(request, lab)}
     context.update(extra)
     return context
+
+
+def _terminal_steps(request: HttpRequest, lab: labs.Lab) -> list[dict]:
+    """The lab's commands with the learner's endpoint, invoke domain and region filled in."""
+    _name, port = invoke_host.split_host(request.get_host())
+    values = {
+        "{endpoint}": credentials.endpoint_url(base_url(request)),
+        "{invoke_domain}": f"{invoke_host.domain()}{port}",
+        "{region}": credentials.REGION,
+    }
+    steps = []
+    for step, html in zip(lab.terminal, lab.terminal_html, strict=True):
+        run = step["run"]
+        for token, value in values.items():
+            run = run.replace(token, value)
+        steps.append({"html": html, "run": run})
+    return steps
 
 
 def run_lab_checks(user, lab: labs.Lab) -> list[dict]:
