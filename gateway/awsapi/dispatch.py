@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, unquote
 from gateway.auth import iam, sigv4
 
 # Importing a handler module registers its operations.
-from gateway.awsapi import access, protocol, rest_apis, rest_keys, rest_stages, sts  # noqa: F401
+from gateway.awsapi import access, lambda_functions, protocol, rest_apis, rest_keys, rest_stages, sts, v2_apis  # noqa: F401
 from gateway.awsapi.errors import AwsError, from_engine
 from gateway.awsapi.registry import OPERATIONS, Context
 from gateway.model.errors import GatewayError

@@ -664,6 +664,7 @@ class Permission(Shape):
 
     sourceArn: str = ""  # arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH, * wildcards
     qualifier: str | None = None
+    statementId: str | None = None  # the Sid given to lambda:AddPermission (RemovePermission names it)
 
 
 @dataclass
@@ -674,6 +675,19 @@ class LambdaFunction(Shape):
     versions: dict[str, Behaviour] = field(default_factory=lambda: {"$LATEST": Behaviour()})
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> version
     permissions: list[Permission] = field(default_factory=list)
+    # The configuration the Lambda API sets (CreateFunction, UpdateFunctionConfiguration); a
+    # behaviour is the code. AWS's defaults: 3 s, 128 MB.
+    handler: str | None = None
+    role: str | None = None
+    timeout: int = 3
+    memorySize: int = 128
+    environment: dict[str, str] = field(default_factory=dict)
+    lastModified: float = 0.0
+    codeSha256: str | None = None  # base64 SHA-256 of the deployment package, when one was uploaded
+    codeSize: int = 0
+    # What each published version froze besides its behaviour (the $LATEST settings above, at publish).
+    versionConfigs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    aliasDescriptions: dict[str, str] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:
