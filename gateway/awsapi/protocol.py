@@ -263,7 +263,7 @@ def _timestamp_out(shape: Any, value: Any, default: str) -> Any:
     seconds = float(value)
     if fmt == "iso8601":
         return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    return seconds if seconds % 1 else int(seconds)
+    return int(seconds)  # API Gateway and Lambda answer whole epoch seconds
 
 
 def _to_json(shape: Any, value: Any, default_ts: str) -> Any:

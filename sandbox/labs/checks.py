@@ -45,6 +45,7 @@ class Context:
     runtime: Runtime
     now: float
     built: set[str] = field(default_factory=set)  # the APIs the lab's starting state builds
+    since: float = 0.0  # when the learner (re)started the lab: AWS calls before it do not count
 
 
 class FixedRandom(random.Random):
@@ -58,10 +59,10 @@ class FixedRandom(random.Random):
         return self.value
 
 
-def run_checks(lab: Lab, account: gw.Account, *, runtime: Runtime, now: float) -> list[CheckResult]:
+def run_checks(lab: Lab, account: gw.Account, *, runtime: Runtime, now: float, since: float = 0.0) -> list[CheckResult]:
     scratch = gw.Account.from_dict(account.to_dict())
     built = {_step_body(s)["name"] for s in lab.setup if _step_kind(s) in API_STEPS}
-    context = Context(scratch, runtime, now, built)
+    context = Context(scratch, runtime, now, built, since)
     results = []
     for check in lab.checks:
         try:
@@ -604,13 +605,15 @@ def check_aws_call(context: Context, params: dict[str, Any]) -> str:
     calls = [
         c
         for c in call_log.recent(context.runtime.store, context.account.idSeed)
-        if c["operation"] == params["operation"] and (service is None or c["service"] == service)
+        if c["operation"] == params["operation"]
+        and (service is None or c["service"] == service)
+        and c["at"] >= context.since
     ]
     if any(not c["error"] for c in calls):
         return f"{params['operation']} answered {next(c['status'] for c in calls if not c['error'])}"
     if calls:
         raise Fail(f"Your last {params['operation']} call was refused: {calls[0]['status']} {calls[0]['error']}")
-    raise Fail(f"No {params['operation']} call has reached your sandbox's AWS endpoint yet")
+    raise Fail(f"No {params['operation']} call has reached your sandbox's AWS endpoint since the lab started")
 
 
 CHECKS: dict[str, Callable[[Context, dict[str, Any]], str]] = {

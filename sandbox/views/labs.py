@@ -165,8 +165,9 @@ def _terminal_steps(request: HttpRequest, lab: labs.Lab) -> list[dict]:
 def run_lab_checks(user, lab: labs.Lab) -> list[dict]:
     """Check the learner's sandbox and record the attempt: the results as stored in LabProgress."""
     account = SandboxAccount.for_user(user).account()
-    results = [r.to_dict() for r in labs.run_checks(lab, account, runtime=CHECK_RUNTIME, now=time.time())]
     progress, _ = LabProgress.objects.get_or_create(user=user, lab=lab.slug)
+    since = progress.started_at.timestamp()
+    results = [r.to_dict() for r in labs.run_checks(lab, account, runtime=CHECK_RUNTIME, now=time.time(), since=since)]
     progress.checks += 1
     progress.last_result = results
     if labs.all_passed(results) and progress.completed_at is None:

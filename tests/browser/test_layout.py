@@ -83,6 +83,7 @@ def test_every_sandbox_section_is_reachable_from_the_sandbox_home(page, world):
         "API keys & usage plans": "API keys and usage plans",
         "Lambda functions": "Lambda functions",
         "IAM": "IAM",
+        "Terminal & SDKs": "Terminal & SDKs",
         "Cognito": "Cognito",
         "OpenAPI import & export": "OpenAPI",
         "Metrics & logs": "Metrics and logs",
