@@ -18,6 +18,7 @@ import uuid
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -92,12 +93,20 @@ def _answer(request: HttpRequest, req: dispatch.AwsRequest, request_id: str, cal
 @csrf_exempt
 def serve(request: HttpRequest, path: str = "") -> HttpResponse:
     request_id = str(uuid.uuid4())
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        # AWS documents the limits (an import: 6 MB; a Lambda zip: 50 MB) but not the control
+        # plane's answer past them; the sandbox reads at most DATA_UPLOAD_MAX_MEMORY_SIZE.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE - 1
+        failure = AwsError("RequestTooLargeException", f"Request must be smaller than {limit} bytes", 413)
+        return _response(*dispatch.error_answer("apigateway", failure, request_id))
     req = dispatch.AwsRequest(
         request.method or "GET",
         "/" + path,
         parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True),
         _headers(request.META),
-        request.body,
+        body,
         signed_path=_signed_path(request.META),
         prefix=PREFIX,
     )
@@ -120,6 +129,10 @@ def serve(request: HttpRequest, path: str = "") -> HttpResponse:
             "user": call.user,
         }
         call_log.record(RUNTIME.store, call.seed, entry)
+    return _response(status, headers, body)
+
+
+def _response(status: int, headers: list[tuple[str, str]], body: bytes) -> HttpResponse:
     response = HttpResponse(body, status=status)
     for name, value in headers:
         response[name] = value

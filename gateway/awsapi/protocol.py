@@ -240,7 +240,27 @@ def parse_input(
     elif body and any(not m.serialization.get("location") for m in shape.members.values()):
         fields = _from_json(shape, _json(body), "body")
         params.update({k: v for k, v in fields.items() if not shape.members[k].serialization.get("location")})
+    _require(shape, params, "")
     return params
+
+
+def _require(shape: Any, value: Any, where: str) -> None:
+    """Required members present, at every level (AWS: "... must not be null")."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name in shape.required_members:
+            if value.get(name) is None:
+                raise _bad(
+                    f"1 validation error detected: Value null at '{where}{name}' failed to satisfy constraint: Member must not be null"
+                )
+        for name, item in value.items():
+            if name in shape.members:
+                _require(shape.members[name], item, f"{where}{name}.")
+    elif shape.type_name == "list" and isinstance(value, list):
+        for i, item in enumerate(value):
+            _require(shape.member, item, f"{where}{i}.")
+    elif shape.type_name == "map" and isinstance(value, dict):
+        for key, item in value.items():
+            _require(shape.value, item, f"{where}{key}.")
 
 
 def _route_query(service: str, operation: str) -> tuple[tuple[str, str], ...]:

@@ -219,3 +219,16 @@ def test_connections_management_api_with_boto3(live_server):
     with pytest.raises(ClientError) as excinfo:
         intruder.get_connection(ConnectionId=connection_id)
     assert error_of(excinfo)[1] == 403
+
+
+def test_a_body_over_the_limit_is_413_in_aws_shape(live_server, settings):
+    import urllib.request
+    from urllib.error import HTTPError
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    url = live_server.url + "/aws/restapis"
+    request = urllib.request.Request(url, data=b"x" * (limit + 10), method="POST")  # noqa: S310 (its own server)
+    with pytest.raises(HTTPError) as raised:
+        urllib.request.urlopen(request)  # noqa: S310 (the test's own server)
+    assert raised.value.code == 413
+    assert raised.value.headers["x-amzn-ErrorType"] == "RequestTooLargeException"
