@@ -44,7 +44,6 @@ def manage(call, sandbox_id: int, generation) -> tuple[int, list[tuple[str, str]
     now = time.time()
     account = SandboxAccount.cached(sandbox_id, generation)
     host = next((v for k, v in call.headers if k.lower() == "host"), "")
-    error: sigv4.SignatureError | None = None
     encoded = quote(connection_id, safe="~")
     # As sent: on the invoke host (/prod/...) or the app host's /gw/<api-id>/ form; the id
     # percent-encoded as SDKs send it, or as the client wrote it.
@@ -53,30 +52,22 @@ def manage(call, sandbox_id: int, generation) -> tuple[int, list[tuple[str, str]
         for prefix in ("", f"/gw/{call.api_id}")
         for cid in (encoded, connection_id)
     ]
-    for path in dict.fromkeys(candidates):
-        try:
-            sigv4.verify_request(
-                call.method,
-                path,
-                call.query,
-                call.headers,
-                call.body,
-                lookup_secret=iam.secret_lookup(account),
-                region=account.region,
-                service="execute-api",
-                now=now,
-                host=host,
-            )
-        except sigv4.SignatureError as exc:
-            error = exc
-            if exc.message == sigv4.MISMATCH:
-                continue
-            break
-        error = None
-        break
-    if error is not None:
-        return _error(403, error.error_type, error.message)
-    user, _key = iam.find_access_key(account, _key_id(call)) or (None, None)
+    try:
+        verified = sigv4.verify_request_paths(
+            call.method,
+            candidates,
+            call.query,
+            call.headers,
+            call.body,
+            lookup_secret=iam.secret_lookup(account),
+            region=account.region,
+            service="execute-api",
+            now=now,
+            host=host,
+        )
+    except sigv4.SignatureError as exc:
+        return _error(403, exc.error_type, exc.message)
+    user, _key = iam.find_access_key(account, verified.access_key_id) or (None, None)
     resource = f"arn:aws:execute-api:{account.region}:{account.accountId}:{call.api_id}/{call.stage}/{call.method}/@connections/{connection_id}"
     decision = iam.caller_may(user, action=ACTION, resource=resource)
     if not decision.allowed:
@@ -104,11 +95,3 @@ def manage(call, sandbox_id: int, generation) -> tuple[int, list[tuple[str, str]
         }
     body = json.dumps(payload) if payload else ""
     return status, [("Content-Type", "application/json")], body
-
-
-def _key_id(call) -> str:
-    authorization = next((v for k, v in call.headers if k.lower() == "authorization"), "")
-    found = re.search(r"Credential=([^/]+)/", authorization)
-    if found:
-        return found.group(1)
-    return dict(call.query).get("X-Amz-Credential", "").split("/")[0]

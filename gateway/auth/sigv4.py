@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -584,3 +585,29 @@ def verify_request(
         signed_at=signed_at,
         presigned=presigned,
     )
+
+
+def verify_request_paths(
+    method: str,
+    paths: list[str],
+    query: list[tuple[str, str]],
+    headers: list[tuple[str, str]],
+    body: bytes | str,
+    **options: Any,
+) -> VerifiedCaller:
+    """`verify_request` against each way the path may have been sent, in order.
+
+    A server that has only the decoded path (Django's runserver) rebuilds the encodings a client
+    may have signed (`%2F` inside an ARN, `=` in a connection id); only a signature mismatch
+    moves on to the next one, any other refusal is the answer. Raises the last mismatch.
+    """
+    mismatch: SignatureError | None = None
+    for path in dict.fromkeys(paths):
+        try:
+            return verify_request(method, path, query, headers, body, **options)
+        except SignatureError as exc:
+            if exc.message != MISMATCH:
+                raise
+            mismatch = exc
+    assert mismatch is not None, "no path to verify"
+    raise mismatch

@@ -111,29 +111,25 @@ def authenticate(request: AwsRequest, target: Target, account: Account, now: flo
     if target.service != "sts":  # what the SDK sent, rebuilt from the decoded path
         candidates.append(request.prefix + protocol.sdk_path(target.service, target.operation, target.uri))
     candidates.append(request.prefix + request.path)
-    for path in dict.fromkeys(candidates):
-        try:
-            sigv4.verify_request(
-                request.method,
-                path,
-                request.query,
-                request.headers,
-                request.body,
-                lookup_secret=iam.secret_lookup(account),
-                region=account.region,
-                service=target.signing_service,
-                now=now,
-            )
-        except sigv4.SignatureError as exc:
-            if exc.message == sigv4.MISMATCH:
-                continue  # another way the path may have been sent
-            if exc.error_type == "UnrecognizedClientException":
-                raise AwsError("UnrecognizedClientException", UNRECOGNIZED, 403) from exc
-            raise AwsError(exc.error_type, exc.message, 403) from exc
-        found = iam.find_access_key(account, target.access_key_id)
-        assert found is not None  # verify_request found its secret
-        return found[0]
-    raise AwsError("InvalidSignatureException", sigv4.MISMATCH, 403)
+    try:
+        sigv4.verify_request_paths(
+            request.method,
+            candidates,
+            request.query,
+            request.headers,
+            request.body,
+            lookup_secret=iam.secret_lookup(account),
+            region=account.region,
+            service=target.signing_service,
+            now=now,
+        )
+    except sigv4.SignatureError as exc:
+        if exc.error_type == "UnrecognizedClientException":
+            raise AwsError("UnrecognizedClientException", UNRECOGNIZED, 403) from exc
+        raise AwsError(exc.error_type, exc.message, 403) from exc
+    found = iam.find_access_key(account, target.access_key_id)
+    assert found is not None  # verify_request found its secret
+    return found[0]
 
 
 def execute(request: AwsRequest, target: Target, ctx: Context) -> tuple[int, list[tuple[str, str]], bytes]:

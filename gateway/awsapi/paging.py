@@ -8,7 +8,7 @@ here it is the base64 of the index of the next item.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from gateway.awsapi.errors import AwsError
@@ -52,16 +52,18 @@ def page(
     return chunk, (_token(start + size) if start + size < len(items) else None)
 
 
-def apigateway(items: Sequence[T], params: dict[str, Any]) -> dict[str, Any]:
-    """{"items": [...], "position": ...}: limit 25 by default, 500 at most."""
+def apigateway(items: Sequence[T], params: dict[str, Any], each: Callable[[T], Any]) -> dict[str, Any]:
+    """{"items": [each(item) of this page], "position": ...}: limit 25 by default, 500 at most."""
     chunk, position = page(
         items, params.get("position"), params.get("limit"), service="apigateway", default=25, maximum=500
     )
-    return {"items": chunk, "position": position}
+    return {"items": [each(item) for item in chunk], "position": position}
 
 
-def apigatewayv2(items: Sequence[T], params: dict[str, Any]) -> dict[str, Any]:
+def apigatewayv2(items: Sequence[T], params: dict[str, Any], each: Callable[[T], Any]) -> dict[str, Any]:
+    """{"Items": [each(item) of this page], "NextToken": ...}: AWS documents no default or maximum
+    for MaxResults; the sandbox answers 100 by default, 500 at most."""
     chunk, token = page(
         items, params.get("NextToken"), params.get("MaxResults"), service="apigatewayv2", default=100, maximum=500
     )
-    return {"Items": chunk, "NextToken": token}
+    return {"Items": [each(item) for item in chunk], "NextToken": token}

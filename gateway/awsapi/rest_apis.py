@@ -75,8 +75,7 @@ def create_rest_api(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 @operation(S, "GetRestApis")
 def get_rest_apis(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the learner's REST APIs, paged by limit and position."""
-    out = paging.apigateway(list(ctx.account.restApis.values()), p)
-    return out | {"items": [api_out(ctx, api) for api in out["items"]]}
+    return paging.apigateway(list(ctx.account.restApis.values()), p, lambda api: api_out(ctx, api))
 
 
 @operation(S, "GetRestApi")
@@ -137,8 +136,7 @@ def get_resources(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the resources (with their methods when embed=methods), paged."""
     api = rest_api(ctx, p)
     resources = sorted(api.resources.values(), key=lambda r: r.path)
-    out = paging.apigateway(resources, p)
-    return out | {"items": [resource_out(r, _embeds(p)) for r in out["items"]]}
+    return paging.apigateway(resources, p, lambda r: resource_out(r, _embeds(p)))
 
 
 @operation(S, "GetResource")

@@ -77,8 +77,7 @@ def get_api_keys(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         keys = [k for k in keys if k.name.startswith(p["nameQuery"])]
     if p.get("customerId"):
         keys = [k for k in keys if k.customerId == p["customerId"]]
-    out = paging.apigateway(keys, p)
-    return out | {"items": [key_out(ctx, k, bool(p.get("includeValues"))) for k in out["items"]]}
+    return paging.apigateway(keys, p, lambda k: key_out(ctx, k, bool(p.get("includeValues"))))
 
 
 @operation(S, "GetApiKey")
@@ -148,8 +147,7 @@ def get_usage_plans(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     plans = list(ctx.account.usagePlans.values())
     if p.get("keyId"):
         plans = [plan for plan in plans if p["keyId"] in plan.keyIds]
-    out = paging.apigateway(plans, p)
-    return out | {"items": [plan_out(ctx, plan) for plan in out["items"]]}
+    return paging.apigateway(plans, p, lambda plan: plan_out(ctx, plan))
 
 
 @operation(S, "GetUsagePlan")
@@ -238,8 +236,7 @@ def get_usage_plan_keys(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     keys = [ctx.account.apiKeys[k] for k in plan.keyIds if k in ctx.account.apiKeys]
     if p.get("nameQuery"):
         keys = [k for k in keys if k.name.startswith(p["nameQuery"])]
-    out = paging.apigateway(keys, p)
-    return out | {"items": [plan_key_out(k) for k in out["items"]]}
+    return paging.apigateway(keys, p, lambda k: plan_key_out(k))
 
 
 @operation(S, "GetUsagePlanKey")
@@ -309,8 +306,7 @@ def create_authorizer(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 @operation(S, "GetAuthorizers")
 def get_authorizers(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's authorizers, paged."""
-    out = paging.apigateway(list(rest_api(ctx, p).authorizers.values()), p)
-    return out | {"items": [a.to_dict() for a in out["items"]]}
+    return paging.apigateway(list(rest_api(ctx, p).authorizers.values()), p, lambda a: a.to_dict())
 
 
 @operation(S, "GetAuthorizer")
@@ -403,8 +399,7 @@ def put_gateway_response(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 def get_gateway_responses(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Every response type: the customised ones, and AWS's defaults for the others."""
     api = rest_api(ctx, p)
-    out = paging.apigateway(sorted(RESPONSE_TYPES), p)
-    return out | {"items": [_gateway_response_out(api, t) for t in out["items"]]}
+    return paging.apigateway(sorted(RESPONSE_TYPES), p, lambda t: _gateway_response_out(api, t))
 
 
 @operation(S, "GetGatewayResponse")
@@ -458,8 +453,7 @@ def create_model(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 @operation(S, "GetModels")
 def get_models(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's models, paged."""
-    out = paging.apigateway(list(rest_api(ctx, p).models.values()), p)
-    return out | {"items": [m.to_dict() for m in out["items"]]}
+    return paging.apigateway(list(rest_api(ctx, p).models.values()), p, lambda m: m.to_dict())
 
 
 @operation(S, "GetModel")
@@ -510,8 +504,7 @@ def create_request_validator(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 @operation(S, "GetRequestValidators")
 def get_request_validators(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's request validators, paged."""
-    out = paging.apigateway(list(rest_api(ctx, p).requestValidators.values()), p)
-    return out | {"items": [v.to_dict() for v in out["items"]]}
+    return paging.apigateway(list(rest_api(ctx, p).requestValidators.values()), p, lambda v: v.to_dict())
 
 
 @operation(S, "GetRequestValidator")

@@ -71,8 +71,7 @@ def create_deployment(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 def get_deployments(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's deployments, paged."""
     items = sorted(rest_api(ctx, p).deployments.values(), key=lambda d: d.createdDate)
-    out = paging.apigateway(items, p)
-    return out | {"items": [deployment_out(d) for d in out["items"]]}
+    return paging.apigateway(items, p, lambda d: deployment_out(d))
 
 
 def _deployment(ctx: Context, p: dict[str, Any]) -> Any:

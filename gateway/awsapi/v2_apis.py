@@ -165,8 +165,7 @@ def create_api(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 @operation(S, "GetApis")
 def get_apis(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the HTTP and WebSocket APIs, paged by MaxResults and NextToken."""
-    out = paging.apigatewayv2(list(ctx.account.v2Apis.values()), p)
-    return out | {"Items": [api_out(ctx, api) for api in out["Items"]]}
+    return paging.apigatewayv2(list(ctx.account.v2Apis.values()), p, lambda api: api_out(ctx, api))
 
 
 @operation(S, "GetApi")
@@ -267,8 +266,7 @@ def create_route(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 @operation(S, "GetRoutes")
 def get_routes(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's routes, paged."""
-    out = paging.apigatewayv2(list(_api(ctx, p).routes.values()), p)
-    return out | {"Items": [route_out(r) for r in out["Items"]]}
+    return paging.apigatewayv2(list(_api(ctx, p).routes.values()), p, lambda r: route_out(r))
 
 
 @operation(S, "GetRoute")
@@ -370,8 +368,7 @@ def create_integration(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 @operation(S, "GetIntegrations")
 def get_integrations(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's integrations, paged."""
-    out = paging.apigatewayv2(list(_api(ctx, p).integrations.values()), p)
-    return out | {"Items": [integration_out(i) for i in out["Items"]]}
+    return paging.apigatewayv2(list(_api(ctx, p).integrations.values()), p, lambda i: integration_out(i))
 
 
 @operation(S, "GetIntegration")
@@ -481,8 +478,7 @@ def create_authorizer(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 def get_authorizers(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's authorizers, paged."""
     api = _api(ctx, p)
-    out = paging.apigatewayv2(list(api.authorizers.values()), p)
-    return out | {"Items": [authorizer_out(api, a) for a in out["Items"]]}
+    return paging.apigatewayv2(list(api.authorizers.values()), p, lambda a: authorizer_out(api, a))
 
 
 @operation(S, "GetAuthorizer")
@@ -568,8 +564,7 @@ def get_stages(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's stages, paged."""
     api = _api(ctx, p)
     stages = sorted(api.stages.values(), key=lambda s: s.stageName)
-    out = paging.apigatewayv2(stages, p)
-    return out | {"Items": [stage_out(ctx, api, s) for s in out["Items"]]}
+    return paging.apigatewayv2(stages, p, lambda s: stage_out(ctx, api, s))
 
 
 @operation(S, "GetStage")
@@ -637,8 +632,7 @@ def create_deployment(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 def get_deployments(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Lists the API's deployments, oldest first, paged."""
     deployments = sorted(_api(ctx, p).deployments.values(), key=lambda d: d.createdDate)
-    out = paging.apigatewayv2(deployments, p)
-    return out | {"Items": [deployment_out(d) for d in out["Items"]]}
+    return paging.apigatewayv2(deployments, p, lambda d: deployment_out(d))
 
 
 @operation(S, "GetDeployment")
