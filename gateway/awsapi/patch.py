@@ -36,7 +36,7 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _coerce(kind: Any, value: Any, path: str) -> Any:
+def coerce(kind: Any, value: Any, path: str) -> Any:
     if value is None:
         return None
     args = [a for a in typing.get_args(kind) if a is not type(None)]
@@ -133,7 +133,7 @@ def _set(target: Any, parts: list[str], value: Any, *, remove: bool, path: str) 
             elif default.default_factory is not dataclasses.MISSING:
                 setattr(obj, last, default.default_factory())
             return
-        setattr(obj, last, _coerce(field_kind, value, path))
+        setattr(obj, last, coerce(field_kind, value, path))
     elif isinstance(obj, dict):
         if remove:
             if last not in obj:
@@ -141,7 +141,7 @@ def _set(target: Any, parts: list[str], value: Any, *, remove: bool, path: str) 
             del obj[last]
         else:
             args = typing.get_args(kind)
-            obj[last] = _coerce(args[1] if len(args) == 2 else str, value, path)
+            obj[last] = coerce(args[1] if len(args) == 2 else str, value, path)
     elif isinstance(obj, list):
         if remove:
             if last in obj:

@@ -188,7 +188,7 @@ def _stage_change(ctx: Context, plan: UsagePlan, op: dict[str, Any]) -> bool:
         overrides.pop(method_key, None)
     else:
         field = parts[-1]
-        value = patch._coerce(float if field == "rateLimit" else int, op.get("value"), op["path"])
+        value = patch.coerce(float if field == "rateLimit" else int, op.get("value"), op["path"])
         overrides.setdefault(method_key, {})[field] = value
     limits.add_api_stage(ctx.account, plan.id, api_id, stage_name, overrides)
     return True

@@ -211,7 +211,7 @@ def _setting_change(stage: Stage, op: dict[str, Any]) -> bool:
     if name is None or op.get("op") != "replace":
         raise AwsError("BadRequestException", f"Invalid method setting path: {op.get('path')}")
     field_type = type(getattr(stage.setting_for("", "GET"), name))
-    value = patch._coerce(field_type, op.get("value"), op["path"])
+    value = patch.coerce(field_type, op.get("value"), op["path"])
     ops.update_method_settings(stage, key, **{name: value})
     return True
 
@@ -245,7 +245,7 @@ def update_stage(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
                 stage.variables = {**stage.variables, **stage.canarySettings.stageVariableOverrides}
             continue
         if path == "/cacheClusterEnabled":
-            enabled = patch._coerce(bool, op.get("value"), path)
+            enabled = patch.coerce(bool, op.get("value"), path)
             if enabled:
                 cache.enable_stage_cache(stage, stage.cacheClusterSize or "0.5")
             else:
@@ -405,7 +405,7 @@ def test_invoke_method(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         single[name] = value
         multi.setdefault(name, []).append(value)
     body = response.body.decode("utf-8", "replace") if isinstance(response.body, bytes) else response.body
-    log = "\n".join(f"{line.level}: {line.message}" if hasattr(line, "level") else str(line) for line in response.log)
+    log = "\n".join(f"{line.at_ms:7.1f} ms  {line.level:5}  {line.message}" for line in response.log)
     return {
         "status": response.status,
         "body": body,
