@@ -41,4 +41,6 @@ class Command(BaseCommand):
             "\nDemo accounts (role, username, password):\n"
             + "\n".join(lines)
             + f"\n\nOpen {url}/ and log in at {url}/accounts/login/ (admin: {url}/admin/).\n"
+            + f"The AWS CLI and SDKs: {url}/sandbox/terminal/ once logged in, or\n"
+            + "  .venv/bin/python manage.py sandbox_credentials --user student\n"
         )
