@@ -38,7 +38,7 @@ def test_credentials_by_one_click_and_calls_show_up_by_themselves(page, live_ser
     )
     client.create_rest_api(name="from-boto3")
     calls = page.locator("#aws-calls")
-    expect(calls).to_contain_text("apigateway CreateRestApi", timeout=12_000)  # no reload: the list polls
+    expect(calls).to_contain_text("CreateRestApi", timeout=12_000)  # no reload: the list polls
     expect(calls).to_contain_text("administrator")
     page.get_by_role("link", name="APIs").first.click()
     expect(page.locator(".api-list")).to_contain_text("from-boto3")

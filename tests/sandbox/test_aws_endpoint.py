@@ -161,7 +161,8 @@ def test_the_terminal_page_shows_the_endpoint_the_exports_and_the_calls(live_ser
     with pytest.raises(ClientError):
         calls.get_rest_api(restApiId="missing000")
     fragment = client.get("/sandbox/terminal/?calls", HTTP_HX_REQUEST="true").content.decode()
-    assert "apigateway CreateRestApi" in fragment and "NotFoundException" in fragment
+    assert "<code>CreateRestApi</code>" in fragment and "apigateway · administrator" in fragment
+    assert "NotFoundException" in fragment
     assert "<html" not in fragment
 
 
