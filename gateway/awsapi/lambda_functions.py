@@ -1,26 +1,29 @@
 """lambda: functions, their code and configuration, versions, aliases, the resource policy
 (permissions for API Gateway) and Invoke.
 
-The sandbox runs no code: a function's code is a behaviour, data the engine interprets
-(`gateway.model.resources.Behaviour`: echo, response, error, hello, pets, table, authorizer).
-The deployment package says which:
+A function's code is a behaviour (`gateway.model.resources.Behaviour`): the learner's own
+JavaScript handler (kind code), run in a V8 isolate of a helper process, never in the server
+(`gateway.integrations.jsruntime`), or one of the sandbox's canned behaviours (echo, response,
+error, hello, pets, table, authorizer), data the engine interprets. The deployment package
+says which:
 
+- the file the Handler setting names (`index.handler`: `index.mjs`, `index.js` or `index.cjs` at
+  the root of the archive) is the learner's handler, as Lambda's Node.js runtime loads it;
 - `Code.ZipFile` (CreateFunction) or `ZipFile` (UpdateFunctionCode) is a zip archive, as AWS
-  takes it. A file `sandbox.json` at the root of the archive holds the behaviour as JSON, e.g.
+  takes it. Without a handler file, a file `sandbox.json` at the root of the archive holds a
+  canned behaviour as JSON, e.g.
   `{"kind": "response", "response": {"statusCode": 200, "body": "hi"}}` or
-  `{"kind": "error", "message": "boom", "errorType": "ValueError"}`. The other files (the
-  learner's handler source) are kept out of the process: they are never read, let alone run.
-- Without `sandbox.json` the function echoes: it returns the event it receives.
+  `{"kind": "error", "message": "boom", "errorType": "ValueError"}`.
+- With neither, the function echoes: it returns the event it receives.
 - Bytes that are not a zip archive are refused as AWS refuses them (InvalidParameterValueException
   "Could not unzip uploaded file..."); a `sandbox.json` that is not a valid behaviour is an
   InvalidParameterValueException naming what is wrong. Nothing is created or changed then.
 - S3 and container-image code is refused with the reason (the sandbox has neither).
 
-CodeSha256 and CodeSize are those of the archive (base64 SHA-256, bytes); a function made in the
-console (no archive) reports those of its behaviour's JSON. The archive itself is not kept, so
-GetFunction's Code has no download Location.
+CodeSha256 and CodeSize are those of the archive (base64 SHA-256, bytes; a console function's:
+of its behaviour's JSON). The archive is not kept: GetFunction's Code has no download Location.
 
-Invoke runs the version's behaviour through the engine's backends (`backends._run`, what API
+Invoke runs the version's behaviour through the engine's backends (`backends.run_behaviour`, what API
 Gateway's Lambda integrations run after their permission check: IAM governs Invoke here, not the
 resource policy). RequestResponse answers the payload, StatusCode 200, ExecutedVersion, and
 FunctionError "Unhandled" with {errorMessage, errorType, stackTrace} when the function fails;
@@ -49,33 +52,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import math
 import re
 import uuid
-import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from gateway.awsapi import paging, protocol
 from gateway.awsapi.errors import AwsError
+from gateway.awsapi.lambda_packages import install, package_bytes, read_package
 from gateway.awsapi.registry import Context, operation
 from gateway.control import operations as ops
 from gateway.integrations import backends
 from gateway.integrations.backends import LambdaResult
-from gateway.model.resources import Behaviour, LambdaFunction, Permission
+from gateway.model.resources import LambdaFunction, Permission
 
 S = "lambda"
 T = TypeVar("T")
 
-SANDBOX_FILE = "sandbox.json"
-EXAMPLE = '{"kind": "response", "response": {"statusCode": 200, "body": "hi"}}'
-KINDS = ("echo", "response", "error", "hello", "pets", "table", "authorizer")
-MAX_ZIP_BYTES = 50 * 1024 * 1024  # direct upload of a .zip: 50 MB (Lambda quotas)
-MAX_UNZIPPED_BYTES = 262_144_000  # 250 MB unzipped (Lambda quotas)
-MAX_BEHAVIOUR_BYTES = 256 * 1024
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Invoke's request payload: 6 MB
 PAGE = 50  # ListFunctions and ListVersionsByFunction return at most 50 per page
 TIMEOUT_MAX, MEMORY_MIN, MEMORY_MAX = 900, 128, 10240
@@ -207,87 +203,6 @@ def _policy_qualifier(ctx: Context, function: LambdaFunction, qualifier: str | N
     """Whose resource policy: the function's (None), or a version's or an alias's."""
     _version(ctx, function, qualifier)
     return None if qualifier in (None, "$LATEST") else qualifier
-
-
-# ---------------------------------------------------------------------------------------
-# The deployment package
-
-
-def behaviour_problems(data: Any) -> list[str]:
-    """What makes `data` not a behaviour (empty: it is one)."""
-    if not isinstance(data, dict):
-        return ["it must be a JSON object"]
-    known = {"kind", "response", "message", "errorType", "durationMs", "table", "cases"}
-    problems = []
-    unknown = sorted(set(data) - known)
-    if unknown:
-        problems.append(f"unknown field(s) {', '.join(unknown)} (the fields are {', '.join(sorted(known))})")
-    kind = data.get("kind")
-    if kind not in KINDS:
-        problems.append(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    if kind == "response" and "response" not in data:
-        problems.append("a response function needs `response`: the JSON it returns")
-    if kind == "error" and not (isinstance(data.get("message"), str) and data["message"].strip()):
-        problems.append("an error function needs `message`: the errorMessage it raises")
-    for name in ("message", "errorType", "table"):
-        if data.get(name) is not None and not isinstance(data[name], str):
-            problems.append(f"{name} must be a string")
-    cases = data.get("cases", [])
-    if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
-        problems.append("cases must be a list of objects")
-    duration = data.get("durationMs", 20)
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= 900_000:
-        problems.append("durationMs must be a whole number of milliseconds between 0 and 900000")
-    return problems
-
-
-def read_package(data: bytes) -> Behaviour:
-    """The behaviour a deployment package holds (echo without sandbox.json), or AWS's refusal."""
-    if len(data) > MAX_ZIP_BYTES:
-        raise AwsError("RequestEntityTooLargeException", f"Request must be smaller than {MAX_ZIP_BYTES} bytes", 413)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-            if sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
-                raise _invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes")
-            entry = next((e for e in entries if e.filename == SANDBOX_FILE), None)
-            if entry is None:
-                return Behaviour(kind="echo")
-            if entry.file_size > MAX_BEHAVIOUR_BYTES:
-                raise _invalid(
-                    f"{SANDBOX_FILE} is over {MAX_BEHAVIOUR_BYTES} bytes: a behaviour is a small JSON object"
-                )
-            raw = archive.read(entry)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError, ValueError):
-        raise _invalid("Could not unzip uploaded file. Please check your file, then try to upload again.") from None
-    try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _invalid(
-            f"{SANDBOX_FILE} in the deployment package is not valid JSON ({exc}); it holds the behaviour, e.g. {EXAMPLE}"
-        ) from None
-    problems = behaviour_problems(value)
-    if problems:
-        raise _invalid(
-            f"{SANDBOX_FILE} in the deployment package is not a valid sandbox behaviour: {'; '.join(problems)}. Example: {EXAMPLE}"
-        )
-    return Behaviour.from_dict(value)
-
-
-def _zip(code: dict[str, Any] | None) -> bytes:
-    code = code or {}
-    if code.get("ZipFile") is not None:
-        return code["ZipFile"]
-    if code.get("S3Bucket") or code.get("S3Key") or code.get("ImageUri"):
-        raise _invalid("The sandbox has no S3 or container images: upload the deployment package as a .zip (ZipFile)")
-    raise _invalid("Please provide a source for function code.")
-
-
-def _install(function: LambdaFunction, package: bytes, behaviour: Behaviour, now: float) -> None:
-    function.versions["$LATEST"] = behaviour
-    function.codeSha256 = base64.b64encode(hashlib.sha256(package).digest()).decode()
-    function.codeSize = len(package)
-    function.lastModified = now
 
 
 # ---------------------------------------------------------------------------------------
@@ -434,14 +349,14 @@ def create_function(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     if name in ctx.account.functions:
         raise _conflict(f"Function already exist: {name}")
     _check_settings(p)
-    package = _zip(p.get("Code"))
+    package = package_bytes(p.get("Code"))
     if not p.get("Runtime") or not p.get("Handler"):
         raise _invalid("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
     _environment(p.get("Environment"))
-    behaviour = read_package(package)
+    behaviour = read_package(package, p.get("Handler"))
     function = ops.create_function(ctx.account, name, behaviour, allow_api_gateway=False)
     _apply_settings(function, p)
-    _install(function, package, behaviour, ctx.now)
+    install(function, package, behaviour, ctx.now)
     tags = p.get("Tags") or {}
     if len(tags) > 50:
         raise _invalid("A function holds at most 50 tags")
@@ -515,11 +430,11 @@ def update_function_code(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     """Replaces $LATEST's code (a new .zip); Publish also publishes a version, DryRun only checks."""
     function = _unqualified(ctx, p)
     _check_revision(p, revision(function))
-    package = _zip(p)
-    behaviour = read_package(package)
+    package = package_bytes(p)
+    behaviour = read_package(package, function.handler)
     if p.get("DryRun"):
         function = LambdaFunction.from_dict(function.to_dict())  # a copy: nothing changes
-    _install(function, package, behaviour, ctx.now)
+    install(function, package, behaviour, ctx.now)
     if p.get("Publish") and not p.get("DryRun"):
         version = _publish(ctx, function, None)
         return config_out(ctx, function, version, version)
@@ -733,9 +648,11 @@ def _timed_out(request_id: str, timeout: int) -> LambdaResult:
     return LambdaResult(error_message=message, error_type="Sandbox.Timedout")
 
 
-def _log_tail(request_id: str, version: str, duration: int, memory: int) -> str:
+def _log_tail(request_id: str, version: str, duration: int, memory: int, logs: list[str]) -> str:
+    """The last 4 KB of the invocation's log, as LogType Tail answers it (base64)."""
     lines = [
         f"START RequestId: {request_id} Version: {version}",
+        *logs,
         f"END RequestId: {request_id}",
         f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {max(1, math.ceil(duration))} ms\t"
         f"Memory Size: {memory} MB\tMax Memory Used: {min(memory, 40)} MB\t",
@@ -774,7 +691,8 @@ def invoke(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     if behaviour.durationMs > settings["timeout"] * 1000:
         result, duration = _timed_out(request_id, settings["timeout"]), settings["timeout"] * 1000
     else:
-        result, duration = backends._run(ctx.account, behaviour, event, False), behaviour.durationMs
+        result = backends.run_behaviour(ctx.account, behaviour, event, False, function=function, version=version)
+        duration = result.duration_ms if behaviour.kind == "code" else behaviour.durationMs
     if kind == "Event":
         return {"StatusCode": 202}
     body = result.error_payload() if result.failed else result.payload
@@ -786,5 +704,5 @@ def invoke(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     if result.failed:
         out["FunctionError"] = "Unhandled"
     if p.get("LogType") == "Tail":
-        out["LogResult"] = _log_tail(request_id, version, duration, settings["memorySize"])
+        out["LogResult"] = _log_tail(request_id, version, duration, settings["memorySize"], result.logs)
     return out

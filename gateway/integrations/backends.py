@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from gateway.integrations import jsruntime
 from gateway.model.resources import Account, Behaviour, HttpService, LambdaFunction
 
 FUNCTION_ARN = re.compile(
@@ -33,12 +34,16 @@ class LambdaResult:
     error_type: str | None = None
     duration_ms: int = 0
     version: str = "$LATEST"
+    logs: list[str] = field(default_factory=list)  # what a `code` function wrote with console.*
+    trace: list[str] = field(default_factory=list)  # a `code` function's error stack, as Node.js reports it
 
     @property
     def failed(self) -> bool:
         return self.error_message is not None
 
     def error_payload(self) -> dict[str, Any]:
+        if self.trace:  # the Node.js runtime's shape
+            return {"errorType": self.error_type or "Error", "errorMessage": self.error_message, "trace": self.trace}
         return {"errorMessage": self.error_message, "errorType": self.error_type or "Error", "stackTrace": []}
 
 
@@ -85,13 +90,28 @@ def invoke_lambda(account: Account, arn: str, event: Any, *, proxy: bool, source
     if not may_invoke(function, qualifier, source_arn):
         raise BackendError("Invalid permissions on Lambda function")
     behaviour = function.versions[version]
-    result = _run(account, behaviour, event, proxy)
-    result.duration_ms, result.version = behaviour.durationMs, version
+    result = run_behaviour(account, behaviour, event, proxy, function=function, version=version, invoked_arn=arn)
+    if behaviour.kind != "code":  # a code function's duration is measured
+        result.duration_ms = behaviour.durationMs
+    result.version = version
     return result
 
 
-def _run(account: Account, behaviour: Behaviour, event: Any, proxy: bool) -> LambdaResult:
+def run_behaviour(
+    account: Account,
+    behaviour: Behaviour,
+    event: Any,
+    proxy: bool,
+    *,
+    function: LambdaFunction | None = None,
+    version: str = "$LATEST",
+    invoked_arn: str | None = None,
+) -> LambdaResult:
+    """What the behaviour answers. `function` and `version` give a code function its limits
+    (without them: AWS's defaults, 3 s and 128 MB) and its warm container."""
     kind = behaviour.kind
+    if kind == "code":
+        return _run_code(account, behaviour, event, function, version, invoked_arn)
     if kind == "error":
         return LambdaResult(
             error_message=behaviour.message or "Unhandled error", error_type=behaviour.errorType or "Error"
@@ -124,6 +144,52 @@ def _run(account: Account, behaviour: Behaviour, event: Any, proxy: bool) -> Lam
             return LambdaResult(error_message=str(case["error"]), error_type=case.get("errorType", "Error"))
         return LambdaResult(payload=case.get("response"))
     return LambdaResult(error_message=f"Unknown behaviour {kind}", error_type="Runtime.HandlerNotFound")
+
+
+def _run_code(
+    account: Account,
+    behaviour: Behaviour,
+    event: Any,
+    function: LambdaFunction | None,
+    version: str,
+    invoked_arn: str | None,
+) -> LambdaResult:
+    """The learner's JavaScript handler, in a V8 isolate of a helper process (jsruntime)."""
+    name = function.name if function is not None else "function"
+    timeout, memory = _limits(function, version)
+    handler = (function.handler if function is not None else None) or "index.handler"
+    arn = invoked_arn or f"arn:aws:lambda:{account.region}:{account.accountId}:function:{name}"
+    # One warm container per account, function version and configuration (the worker adds the
+    # code's hash and the memory): a new configuration or new code starts a new environment, as in AWS.
+    warm_key = f"{account.idSeed}|{name}|{version}|{handler}|{timeout}"
+    outcome = jsruntime.run(
+        behaviour.code or "",
+        event,
+        handler=handler,
+        function_name=name,
+        function_version=version,
+        invoked_arn=arn,
+        timeout_s=timeout,
+        memory_mb=memory,
+        warm_key=warm_key,
+    )
+    if outcome.ok:
+        return LambdaResult(payload=outcome.result, duration_ms=outcome.duration_ms, logs=outcome.logs)
+    return LambdaResult(
+        error_message=outcome.error_message or "",
+        error_type=outcome.error_type,
+        duration_ms=outcome.duration_ms,
+        logs=outcome.logs,
+        trace=outcome.stack,
+    )
+
+
+def _limits(function: LambdaFunction | None, version: str) -> tuple[int, int]:
+    """(timeout s, memory MB) a version runs with: $LATEST's configuration, or what the version froze."""
+    if function is None:
+        return 3, 128
+    frozen = function.versionConfigs.get(version, {}) if version != "$LATEST" else {}
+    return int(frozen.get("timeout") or function.timeout), int(frozen.get("memorySize") or function.memorySize)
 
 
 def _authorizer(behaviour: Behaviour, event: dict[str, Any]) -> LambdaResult:

@@ -642,7 +642,11 @@ class Behaviour(Shape):
       pets       a pets CRUD backed by the simulated DynamoDB table `table`
       table      answer from `cases`: the first whose `when` {path, method, query.x, header.x, body.x} matches
       authorizer a Lambda authorizer with a declared policy in `cases` (see backends._authorizer)
-    `durationMs` is how long it takes (simulated: a 35 s function times out at once in real time).
+      code       run `code`, the learner's Node.js file (CommonJS or ES module exporting the function's
+                 handler, index.handler by default) in a V8 isolate of a helper process, with the
+                 function's timeout and memory (see integrations.jsruntime)
+    `durationMs` is how long it takes (simulated: a 35 s function times out at once in real time);
+    a `code` function takes the time its handler really takes.
     """
 
     kind: str = "echo"
@@ -652,6 +656,7 @@ class Behaviour(Shape):
     durationMs: int = 20
     table: str | None = None
     cases: list[dict[str, Any]] = field(default_factory=list)
+    code: str | None = None
 
 
 @dataclass
