@@ -33,6 +33,7 @@ urlpatterns = [
     # Lambda functions
     path("functions/", functions.functions, name="functions"),
     path("functions/<str:name>/", functions.function_detail, name="function"),
+    path("functions/<str:name>/test/", functions.function_test, name="function_test"),
     path("functions/<str:name>/<slug:action>/", functions.function_action, name="function_action"),
     # The AWS endpoint: credentials for the CLI and SDKs, and the calls they made
     path("terminal/", terminal.terminal, name="terminal"),

@@ -22,6 +22,7 @@ STRATEGIES = [
     ("FAIL_WITH_403", "Fail with 403"),
 ]
 BEHAVIOURS = [
+    ("code", "code: your own handler (JavaScript, Node.js style)"),
     ("echo", "echo: return the event"),
     ("response", "response: return a fixed JSON value"),
     ("error", "error: raise an error"),

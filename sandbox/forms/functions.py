@@ -38,6 +38,16 @@ class BehaviourForm(EngineForm):
         label="Cases (JSON list)",
         help_text=f"For “authorizer” and “table”. An authorizer: <code>{AUTHORIZER_EXAMPLE}</code>",
     )
+    code = forms.CharField(
+        required=False,
+        max_length=3 * 1024 * 1024,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "data-code-editor": "", "class": "code-input"}),
+        label="Handler code (index.mjs)",
+        help_text="For “code”: <code>export const handler = async (event, context) =&gt; {…}</code>. "
+        "It runs in a V8 isolate with the function's timeout and memory: no network, no files, no require; "
+        "console.log goes to the function's log. Tab indents; Escape then Tab moves on.",
+    )
     duration_ms = forms.IntegerField(
         min_value=0,
         max_value=900_000,
@@ -45,6 +55,22 @@ class BehaviourForm(EngineForm):
         label="Duration (ms)",
         help_text="Simulated: over the integration timeout it is a 504.",
     )
+
+    # Which behaviours use which field: the page shows only those of the chosen behaviour.
+    FIELD_KINDS = {
+        "response": "response",
+        "message": "error",
+        "error_type": "error",
+        "table": "pets",
+        "cases": "authorizer table",
+        "code": "code",
+        "duration_ms": "echo response error hello pets authorizer table",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, kinds in self.FIELD_KINDS.items():
+            self.fields[name].widget.attrs["data-behaviour-kinds"] = kinds
 
     def clean(self):
         data = super().clean()
@@ -59,6 +85,8 @@ class BehaviourForm(EngineForm):
                     self.add_error("response", exc)
         if kind == "error" and not (data.get("message") or "").strip():
             self.add_error("message", "An “error” function needs the message it raises.")
+        if kind == "code" and not (data.get("code") or "").strip():
+            self.add_error("code", "A “code” function needs its handler: start from a template.")
         if kind in ("authorizer", "table"):
             try:
                 cases = json_value(data.get("cases") or "", "The cases")
@@ -82,6 +110,7 @@ class BehaviourForm(EngineForm):
             table=(data["table"].strip() or "Pets") if kind == "pets" else None,
             cases=data.get("cases_value", []) if kind in ("authorizer", "table") else [],
             durationMs=data["duration_ms"],
+            code=data["code"] if kind == "code" else None,
         )
 
     @staticmethod
@@ -94,6 +123,7 @@ class BehaviourForm(EngineForm):
             "table": behaviour.table or "Pets",
             "cases": json.dumps(behaviour.cases, indent=1) if behaviour.cases else "",
             "duration_ms": behaviour.durationMs,
+            "code": behaviour.code or "",
         }
 
     def apply(self, account, name):
@@ -193,3 +223,17 @@ class RemovePermissionForm(EngineForm):
             raise gw.NotFoundError("No such permission")
         function.permissions.pop(index)
         return f"Removed the permission from {name}."
+
+
+class TestEventForm(forms.Form):
+    """The console's Test: an event (AWS's samples, or the learner's own JSON) for $LATEST."""
+
+    event = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12, "data-code-editor": "", "class": "code-input"}),
+        initial="{}",
+        label="Event (JSON)",
+        max_length=6 * 1024 * 1024,  # Lambda's synchronous payload limit
+    )
+
+    def clean_event(self):
+        return json_value(self.cleaned_data["event"], "The event")

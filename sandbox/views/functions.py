@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import gateway as gw
+from gateway.integrations import backends
+from sandbox import lambda_samples
 from sandbox.forms.functions import (
     AliasForm,
     BehaviourForm,
@@ -16,8 +21,10 @@ from sandbox.forms.functions import (
     PermissionForm,
     PublishForm,
     RemovePermissionForm,
+    TestEventForm,
     versions_of,
 )
+from sandbox.models import SandboxAccount, data_digest
 from sandbox.views.common import _account, _change, _render, apply_form, moved, own_or_404, refused
 
 # ---------------------------------------------------------------------------------------
@@ -61,6 +68,9 @@ def _function_page(
         "behaviour_form": BehaviourForm(initial=BehaviourForm.initial_for(function.versions["$LATEST"])),
         "alias_form": AliasForm(function=function),
         "permission_form": PermissionForm(function=function),
+        "test_form": TestEventForm(initial={"event": lambda_samples.events()[0].text}),
+        "events": lambda_samples.events(),
+        "starters": lambda_samples.starters(),
         "problems": problems or [],
         "notice": notice,
     }
@@ -90,3 +100,34 @@ def function_action(request: HttpRequest, name: str, action: str) -> HttpRespons
     make, slot = forms[action]
     page = partial(_function_page, request, name)
     return apply_form(request, make(), (name,), page, reverse("sandbox:function", args=[name]), slot=slot)
+
+
+@login_required
+@require_POST
+def function_test(request: HttpRequest, name: str) -> HttpResponse:
+    """Run $LATEST with an event, as the Lambda console's Test does: the result, the error, the log.
+
+    Simulated data the function changes (a DynamoDB table) is kept, as a real test invocation's
+    changes are; the learner's code runs in the JavaScript runtime's helper processes.
+    """
+    sandbox = SandboxAccount.for_user(request.user)
+    own_or_404(sandbox.account().functions, name, "function")
+    form = TestEventForm(request.POST)
+    context = {"test_form": form, "result": None, "function_name": name}
+    if form.is_valid():
+        account = gw.Account.from_dict(sandbox.state)  # a private copy: the run may change data
+        function = account.functions[name]
+        before = data_digest(account)
+        result = backends.run_behaviour(
+            account, function.versions["$LATEST"], form.cleaned_data["event"], False, function=function
+        )
+        sandbox.store_data(account, before)
+        shown = result.error_payload() if result.failed else result.payload
+        context["result"] = {
+            "failed": result.failed,
+            "json": json.dumps(shown, indent=2),
+            "log": "\n".join(result.logs),
+            "run": result,
+        }
+    status = 200 if form.is_valid() else 422
+    return render(request, "sandbox/_function_test.html", context, status=status)

@@ -48,9 +48,30 @@
     number();
   }
 
-  const all = (root) => root.querySelectorAll("textarea[data-code-editor]").forEach(enhance);
+  // A function's form shows only the fields of the chosen behaviour (all of them without JavaScript).
+  function showKindFields(select) {
+    const form = select.form;
+    if (!form) return;
+    form.querySelectorAll("[data-behaviour-kinds]").forEach((input) => {
+      const wrapper = input.closest(".field") || input.parentElement;
+      wrapper.hidden = !input.dataset.behaviourKinds.split(" ").includes(select.value);
+    });
+    form.querySelectorAll("[data-code-template-for]").forEach((picker) => {
+      const wrapper = picker.closest(".starter-picker");
+      if (wrapper && picker.form === form) wrapper.hidden = select.value !== "code";
+    });
+  }
+  const kinds = (root) => root.querySelectorAll("select[name$='kind']").forEach((select) => {
+    if (select.form && select.form.querySelector("[data-behaviour-kinds]")) showKindFields(select);
+  });
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("select[name$='kind']");
+    if (select && select.form && select.form.querySelector("[data-behaviour-kinds]")) showKindFields(select);
+  });
+
+  const all = (root) => { root.querySelectorAll("textarea[data-code-editor]").forEach(enhance); kinds(root); };
   all(document);
-  document.addEventListener("htmx:afterSwap", (event) => all(event.target));
+  document.addEventListener("htmx:load", (event) => all(event.detail.elt));  // content htmx brought in
   // A starter template fills the editor (a <select data-code-template-for="id">, options carry the code).
   document.addEventListener("change", (event) => {
     const select = event.target.closest("select[data-code-template-for]");
