@@ -29,8 +29,11 @@ setup: $(VENV)/.runtime
 	$(BIN)/python manage.py load_labs
 	$(BIN)/python manage.py setup_demo --url http://$(HOST):$(PORT)
 
+# One ASGI server for the pages, the invoke hosts (HTTP) and the WebSocket stages (ws://).
+# Static files come from WhiteNoise's finders (settings: WHITENOISE_USE_FINDERS; autorefresh in DEBUG).
+# --ws-max-size bounds what the server buffers; the gateway's own 128 KB limit closes with 1009.
 run: setup
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 $(BIN)/uvicorn studyapp.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 1048576
 
 # The browser tests drive Debian's Chromium. As root (CI, a fresh container) it is installed here;
 # otherwise the command to run is printed and the browser tests fail saying so (never a silent skip).

@@ -25,7 +25,8 @@ from gateway.auth import iam, sigv4
 from gateway.v2 import apis as v2
 from sandbox.models import SandboxAccount, data_digest
 
-PATH = re.compile(r"^@connections/(?P<id>[^/]+)$")
+# A connection id is base64 and may hold "/" (SDKs send it as %2F; the path arrives decoded).
+PATH = re.compile(r"^@connections/(?P<id>.+)$", re.S)
 ACTION = "execute-api:ManageConnections"
 
 

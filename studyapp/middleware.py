@@ -9,10 +9,14 @@ from django.http import HttpRequest, HttpResponse
 
 
 def invoke_origins(request: HttpRequest) -> str:
-    """The CSP source for every learner API's origin, on this page's scheme and port."""
+    """The CSP sources for every learner API's origin, on this page's scheme and port: HTTP(S)
+    for fetches, and ws(s) on the same hosts for the WebSocket console (a CSP http: source does
+    not cover ws: in every browser, so the WebSocket scheme is named)."""
     host = request.get_host()
     port = host.rsplit(":", 1)[1] if ":" in host and not host.endswith("]") else ""
-    return f"{request.scheme}://*.{settings.GATEWAY_INVOKE_DOMAIN.strip('.')}{':' + port if port else ''}"
+    hosts = f"*.{settings.GATEWAY_INVOKE_DOMAIN.strip('.')}{':' + port if port else ''}"
+    socket_scheme = "wss" if request.scheme == "https" else "ws"
+    return f"{request.scheme}://{hosts} {socket_scheme}://{hosts}"
 
 
 def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse]):

@@ -119,7 +119,9 @@ def parse_output(payload: Any) -> ProxyResult:
     if body is None:
         body = ""
     elif not isinstance(body, str):
-        body = json.dumps(body)
+        # AWS: the body is a string ("If you're returning JSON, ... convert it to a string"):
+        # https://aws.amazon.com/premiumsupport/knowledge-center/malformed-502-api-gateway/
+        raise MalformedProxyResponse(f"body must be a string, not a JSON {type(body).__name__}: JSON.stringify it")
     if payload.get("isBase64Encoded") is True and body:
         try:
             body = base64.b64decode(body, validate=True)

@@ -86,8 +86,12 @@ def _step_body(step: dict[str, Any]) -> dict[str, Any]:
 # a check that silently passes.
 SETUP_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "rest_api": ({"name"}, {"endpoint", "description", "policy"}),
-    "method": ({"api", "path", "verb"}, {"auth", "api_key_required", "request_parameters", "integration", "responses"}),
+    "method": (
+        {"api", "path", "verb"},
+        {"auth", "authorizer", "api_key_required", "request_parameters", "integration", "responses"},
+    ),
     "deploy": ({"api", "stage"}, {"description", "variables", "canary"}),
+    "authorizer": ({"api", "name", "function"}, {"type", "identity_source", "ttl"}),
     "function": ({"name"}, {"behaviour", "versions", "aliases", "permissions", "allow_api_gateway"}),
     "api_key": ({"name", "value"}, {"enabled"}),
     "usage_plan": ({"name"}, {"throttle", "quota", "stages", "keys"}),

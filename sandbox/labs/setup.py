@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gateway as gw
-from gateway.auth import cognito
+from gateway.auth import authorizers, cognito
 from gateway.model.resources import Behaviour, RestApi, V2Api
 from gateway.traffic import limits as traffic
 from gateway.v2 import apis as v2
@@ -117,11 +117,17 @@ def _setup_method(account: gw.Account, step: dict[str, Any], now: float) -> None
     api = _rest_api(account, step["api"])
     resource = gw.create_resource_path(account, api, step["path"])
     verb = step["verb"].upper()
+    authorizer = None
+    if step.get("authorizer"):  # a Lambda authorizer an earlier `authorizer` step made, by name
+        authorizer = next((a for a in api.authorizers.values() if a.name == step["authorizer"]), None)
+        if authorizer is None:
+            raise LabError([f"setup refers to the authorizer {step['authorizer']!r} before creating it"])
     gw.put_method(
         api,
         resource.id,
         verb,
-        authorization_type=step.get("auth", "NONE"),
+        authorization_type="CUSTOM" if authorizer else step.get("auth", "NONE"),
+        authorizerId=authorizer.id if authorizer else None,
         apiKeyRequired=bool(step.get("api_key_required", False)),
         requestParameters=dict(step.get("request_parameters") or {}),
     )
@@ -183,6 +189,18 @@ def _setup_deploy(account: gw.Account, step: dict[str, Any], now: float) -> None
             else None
         ),
         now=now,
+    )
+
+
+def _setup_authorizer(account: gw.Account, step: dict[str, Any], now: float) -> None:
+    authorizers.create_authorizer(
+        account,
+        _rest_api(account, step["api"]),
+        step["name"],
+        step.get("type", "TOKEN"),
+        function_arn=function_arn(account, step["function"]),
+        identity_source=step.get("identity_source"),
+        ttl=int(step.get("ttl", 300)),
     )
 
 
@@ -284,6 +302,7 @@ SETUP_STEPS: dict[str, Callable[[gw.Account, dict[str, Any], float], None]] = {
     "rest_api": _setup_rest_api,
     "method": _setup_method,
     "deploy": _setup_deploy,
+    "authorizer": _setup_authorizer,
     "function": _setup_function,
     "api_key": _setup_api_key,
     "usage_plan": _setup_usage_plan,

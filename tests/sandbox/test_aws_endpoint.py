@@ -233,3 +233,29 @@ def test_a_body_over_the_limit_is_413_in_aws_shape(live_server, settings):
         urllib.request.urlopen(request)  # noqa: S310 (the test's own server)
     assert raised.value.code == 413
     assert raised.value.headers["x-amzn-ErrorType"] == "RequestTooLargeException"
+
+
+def test_a_connection_id_with_a_slash_is_reachable(live_server):
+    """Connection ids are base64: "/" is one of their characters (boto3 sends it as %2F)."""
+    alice = learner("alice")
+    creds = credentials.ensure(alice, live_server.url)
+    with SandboxAccount.editing(alice) as account:
+        api = v2.create_websocket_api(account, "chat", now=time.time())
+        v2.create_v2_stage(account, api, "prod", auto_deploy=True, now=time.time())
+        target = v2.create_v2_integration(account, api, "MOCK", now=time.time()).integrationId
+        v2.create_route(account, api, "$default", target, now=time.time())
+        opened = v2.ws_connect(account, api.apiId, "prod", now=time.time(), rng=random.Random(3))
+        connection = account.wsConnections.pop(opened.connection_id)
+        connection.connectionId = "Ab/cd+EfGhIjKlM="
+        account.wsConnections[connection.connectionId] = connection
+    management = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"{live_server.url}/gw/{api.apiId}/prod",
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        config=NO_RETRIES,
+    )
+    management.post_to_connection(ConnectionId="Ab/cd+EfGhIjKlM=", Data=b"through a slash")
+    stored = SandboxAccount.for_user(alice).account().wsConnections["Ab/cd+EfGhIjKlM="]
+    assert stored.outbox[-1]["data"] == "through a slash"

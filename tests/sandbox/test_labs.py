@@ -326,10 +326,12 @@ def test_every_lab_file_loads_with_unique_slugs_valid_topics_and_known_checks():
 
 
 def test_every_lab_has_a_solution_in_this_file():
+    from tests.sandbox.test_code_labs import CODE_LABS  # solved by saving a handler in the code editor
     from tests.sandbox.test_terminal_labs import TERMINAL_LABS  # solved by running their own commands
 
-    assert set(SOLUTIONS) | set(TERMINAL_LABS) == set(ALL)
+    assert set(SOLUTIONS) | set(TERMINAL_LABS) | set(CODE_LABS) == set(ALL)
     assert not set(SOLUTIONS) & set(TERMINAL_LABS)
+    assert not (set(SOLUTIONS) | set(TERMINAL_LABS)) & set(CODE_LABS)
 
 
 def test_a_malformed_lab_is_refused_with_every_problem():
