@@ -24,7 +24,7 @@ also in https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 - message payload 128 KB; a larger message (or frame) makes API Gateway close the connection
   with code 1009 (the page's footnote). The 32 KB frame quota is not enforced: ASGI servers
   hand the application whole messages, never frames, so a frame's size is not visible here.
-- idle connection timeout 10 minutes, connection duration 2 hours: the engine's `_expired`
+- idle connection timeout 10 minutes, connection duration 2 hours: the engine's `expiry_reason`
   decides (its constants), checked at every poll. AWS does not document the close code it
   sends then; this sends 1001 (going away), the code the engine gives $disconnect.
 - a binary frame: WebSocket APIs take no binary frames from clients; API Gateway rejects one
@@ -56,7 +56,7 @@ from django.urls import re_path
 import gateway as gw
 from gateway.model import shape
 from gateway.v2 import apis as v2
-from gateway.v2.websocket import _close, _expired
+from gateway.v2 import websocket as engine_ws
 from sandbox import invoke_host
 from sandbox.models import DATA_SECTIONS, ApiOwner, SandboxAccount, data_digest
 
@@ -149,7 +149,7 @@ def close_connection(sandbox_id: int, connection_id: str, code: int, reason: str
     if connection is None:
         return
     if why:  # the gateway closes it (a limit): the engine's own close, with the engine's reason
-        _close(working, connection, time.time(), _RNG, code, reason, why)
+        engine_ws.close_connection(working, connection, time.time(), _RNG, code, reason, why)
     else:
         v2.ws_disconnect(working, connection_id, now=time.time(), rng=_RNG, code=code, reason=reason)
     _commit(sandbox_id, base, working, connection_id)
@@ -269,7 +269,7 @@ class StageConsumer(AsyncWebsocketConsumer):
                         await self.close(NORMAL)
                         return
                     await self._deliver(connection.outbox)
-                why = _expired(self.connection, time.time()) if self.connection else None
+                why = engine_ws.expiry_reason(self.connection, time.time()) if self.connection else None
                 if why:
                     await self._end(GOING_AWAY, "Going away", why)
                     return

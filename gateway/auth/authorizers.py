@@ -37,6 +37,30 @@ def _method_arn(call: Call) -> str:
     )
 
 
+def authorizer_problems(authorizer: Authorizer) -> list[Problem]:
+    """AWS's rules for an authorizer: a new one, or one a patch operation changed."""
+    a = authorizer
+    problems = []
+    if a.type not in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS"):
+        problems.append(Problem("type", "must be TOKEN, REQUEST or COGNITO_USER_POOLS"))
+    if not 0 <= a.authorizerResultTtlInSeconds <= 3600:
+        problems.append(Problem("authorizerResultTtlInSeconds", "must be between 0 and 3600 seconds"))
+    if a.type in ("TOKEN", "REQUEST") and not a.authorizerUri:
+        problems.append(Problem("authorizerUri", "a Lambda authorizer needs a function"))
+    if a.type == "COGNITO_USER_POOLS" and not a.providerARNs:
+        problems.append(Problem("providerARNs", "a Cognito authorizer needs at least one user pool"))
+    if a.identityValidationExpression:
+        try:
+            re.compile(a.identityValidationExpression)
+        except re.error as exc:
+            problems.append(Problem("identityValidationExpression", f"not a valid regular expression: {exc}"))
+    if a.type == "REQUEST" and not a.identitySource:
+        problems.append(
+            Problem("identitySource", "a REQUEST authorizer needs identity sources, e.g. method.request.header.Auth")
+        )
+    return problems
+
+
 def create_authorizer(
     account,
     api: RestApi,
@@ -51,39 +75,24 @@ def create_authorizer(
 ) -> Authorizer:
     from gateway.model.resources import lambda_invocation_uri
 
-    problems = []
-    if type not in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS"):
-        problems.append(Problem("type", "must be TOKEN, REQUEST or COGNITO_USER_POOLS"))
-    if not 0 <= ttl <= 3600:
-        problems.append(Problem("authorizerResultTtlInSeconds", "must be between 0 and 3600 seconds"))
-    if type in ("TOKEN", "REQUEST") and not function_arn:
-        problems.append(Problem("authorizerUri", "a Lambda authorizer needs a function"))
-    if type == "COGNITO_USER_POOLS" and not provider_arns:
-        problems.append(Problem("providerARNs", "a Cognito authorizer needs at least one user pool"))
-    if validation_expression:
-        try:
-            re.compile(validation_expression)
-        except re.error as exc:
-            problems.append(Problem("identityValidationExpression", f"not a valid regular expression: {exc}"))
-    if type == "REQUEST" and not identity_source:
-        problems.append(
-            Problem("identitySource", "a REQUEST authorizer needs identity sources, e.g. method.request.header.Auth")
-        )
-    if problems:
-        raise ValidationError(problems)
     uri = None
     if function_arn:
         uri = function_arn if function_arn.startswith("arn:aws:apigateway:") else lambda_invocation_uri(function_arn)
     authorizer = Authorizer(
-        id=account.next_id(6),
+        id="",
         name=name,
         type=type,
         authorizerUri=uri,
-        identitySource=identity_source or "method.request.header.Authorization",
+        identitySource=identity_source,
         identityValidationExpression=validation_expression,
         authorizerResultTtlInSeconds=ttl,
         providerARNs=list(provider_arns or []),
     )
+    problems = authorizer_problems(authorizer)
+    if problems:
+        raise ValidationError(problems)
+    authorizer.id = account.next_id(6)
+    authorizer.identitySource = identity_source or "method.request.header.Authorization"
     api.authorizers[authorizer.id] = authorizer
     return authorizer
 

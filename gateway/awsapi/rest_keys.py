@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gateway.auth.authorizers import authorizer_problems
 from gateway.auth.authorizers import create_authorizer as new_authorizer
 from gateway.awsapi import paging, patch
 from gateway.awsapi.errors import AwsError
 from gateway.awsapi.registry import Context, operation
 from gateway.awsapi.rest_apis import rest_api, set_tags, tags_of
 from gateway.control import operations as ops
-from gateway.model.errors import NotFoundError, require
+from gateway.model.errors import NotFoundError, ValidationError, require
 from gateway.model.resources import ApiKey, UsagePlan
 from gateway.model.responses import RESPONSE_TYPES
 from gateway.traffic import limits
@@ -201,9 +202,9 @@ def update_usage_plan(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     for op in p.get("patchOperations") or []:
         if not _stage_change(ctx, plan, op):
             patch.apply(plan, [op], fields={"name", "description", "throttle", "quota", "productCode"})
-    limits.create_usage_plan(  # the same checks as a new plan, on a throwaway copy
-        type(ctx.account)(), plan.name, throttle=plan.throttle, quota=plan.quota
-    )
+    problems = limits.plan_problems(plan)
+    if problems:
+        raise ValidationError(problems)
     return plan_out(ctx, plan)
 
 
@@ -329,18 +330,9 @@ def update_authorizer(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         "type",
     }
     patch.apply(authorizer, p.get("patchOperations"), fields=fields)
-    check = new_authorizer(
-        type(ctx.account)(),
-        type(api)(),
-        authorizer.name,
-        authorizer.type,
-        function_arn=authorizer.authorizerUri,
-        identity_source=authorizer.identitySource,
-        validation_expression=authorizer.identityValidationExpression,
-        ttl=authorizer.authorizerResultTtlInSeconds,
-        provider_arns=authorizer.providerARNs,
-    )  # the same checks as a new one, on a throwaway API
-    del check
+    problems = authorizer_problems(authorizer)
+    if problems:
+        raise ValidationError(problems)
     return authorizer.to_dict()
 
 

@@ -52,7 +52,7 @@ def _bad(message: str) -> AwsError:
 
 def _changed(ctx: Context, api: V2Api) -> None:
     """The engine's rule: an autoDeploy stage gets a new deployment after every change."""
-    setup._api_changed(ctx.account, api, ctx.now)
+    setup.api_changed(ctx.account, api, ctx.now)
 
 
 def api_arn(ctx: Context, api_id: str) -> str:

@@ -75,6 +75,20 @@ def _check_throttle(throttle: ThrottleSettings | None, where: str) -> list[Probl
     return problems
 
 
+def plan_problems(plan: UsagePlan) -> list[Problem]:
+    """AWS's rules for a plan's throttle and quota: a new plan, or one a patch operation changed."""
+    problems = _check_throttle(plan.throttle, "throttle")
+    quota = plan.quota
+    if quota is not None:
+        if quota.period not in PERIODS:
+            problems.append(Problem("quota.period", "must be DAY, WEEK or MONTH"))
+        if quota.limit < 0:
+            problems.append(Problem("quota.limit", "cannot be negative"))
+        if not 0 <= quota.offset < max(quota.limit, 1):
+            problems.append(Problem("quota.offset", "must be between 0 and the limit"))
+    return problems
+
+
 def create_usage_plan(
     account: Account,
     name: str,
@@ -85,17 +99,11 @@ def create_usage_plan(
 ) -> UsagePlan:
     throttle = ThrottleSettings.from_dict(throttle) if isinstance(throttle, dict) else throttle
     quota = QuotaSettings.from_dict(quota) if isinstance(quota, dict) else quota
-    problems = _check_throttle(throttle, "throttle")
-    if quota is not None:
-        if quota.period not in PERIODS:
-            problems.append(Problem("quota.period", "must be DAY, WEEK or MONTH"))
-        if quota.limit < 0:
-            problems.append(Problem("quota.limit", "cannot be negative"))
-        if not 0 <= quota.offset < max(quota.limit, 1):
-            problems.append(Problem("quota.offset", "must be between 0 and the limit"))
+    plan = UsagePlan(id="", name=name, description=description, throttle=throttle, quota=quota)
+    problems = plan_problems(plan)
     if problems:
         raise ValidationError(problems)
-    plan = UsagePlan(id=account.next_id(6), name=name, description=description, throttle=throttle, quota=quota)
+    plan.id = account.next_id(6)
     account.usagePlans[plan.id] = plan
     return plan
 

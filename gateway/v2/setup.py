@@ -127,7 +127,7 @@ def update_cors(account: Account, api: V2Api, cors: CorsConfiguration | dict | N
     """Set (or with None remove) the API's CORS configuration. HTTP APIs only."""
     _http_only(api, "CORS configuration")
     api.corsConfiguration = _cors_configuration(cors)
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
     return api
 
 
@@ -239,7 +239,7 @@ def create_v2_integration(
         timeoutInMillis=timeout,
     )
     api.integrations[integration.integrationId] = integration
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
     return integration
 
 
@@ -250,7 +250,7 @@ def delete_v2_integration(account: Account, api: V2Api, integration_id: str, *, 
     if users:
         raise ConflictError(f"The integration is the target of route(s) {', '.join(users)}; change them first")
     del api.integrations[integration_id]
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
 
 
 # ---------------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def create_route(
     if problems:
         raise ValidationError(problems)
     api.routes[route.routeId] = route
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
     return route
 
 
@@ -369,14 +369,14 @@ def update_route(account: Account, api: V2Api, route_id: str, *, now: float = 0.
     if problems:
         raise ValidationError(problems)
     api.routes[route_id] = changed
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
     return changed
 
 
 def delete_route(account: Account, api: V2Api, route_id: str, *, now: float = 0.0) -> None:
     get_route(api, route_id)
     del api.routes[route_id]
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
 
 
 def _route_problems(api: V2Api, route: V2Route) -> list[Problem]:
@@ -471,7 +471,7 @@ def create_jwt_authorizer(
         jwtConfiguration={"issuer": issuer, "audience": audiences},
     )
     api.authorizers[authorizer.authorizerId] = authorizer
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
     return authorizer
 
 
@@ -537,7 +537,7 @@ def create_lambda_authorizer(
         authorizerResultTtlInSeconds=ttl,
     )
     api.authorizers[authorizer.authorizerId] = authorizer
-    _api_changed(account, api, now)
+    api_changed(account, api, now)
     return authorizer
 
 
@@ -635,7 +635,7 @@ def _point(stage: V2Stage, deployment: Deployment, now: float) -> None:
     stage.lastUpdatedDate = now
 
 
-def _api_changed(account: Account, api: V2Api, now: float) -> None:
+def api_changed(account: Account, api: V2Api, now: float) -> None:
     """autoDeploy stages get a new deployment after every change (once the API has a route)."""
     auto = [s for s in api.stages.values() if s.autoDeploy]
     if not auto or not api.routes:

@@ -359,7 +359,7 @@ def select_route_key(expression: str, message: str) -> str | None:
     return None
 
 
-def _expired(connection: WsConnection, now: float) -> str | None:
+def expiry_reason(connection: WsConnection, now: float) -> str | None:
     if now - connection.connectedAt >= WS_MAX_LIFETIME_SECONDS:
         return "the 2-hour maximum connection duration was reached"
     if now - connection.lastActiveAt >= WS_IDLE_SECONDS:
@@ -373,9 +373,9 @@ def ws_send(account: Account, connection_id: str, message: str, *, now: float, r
     connection = account.wsConnections.get(connection_id)
     if connection is None:
         return WsResult(410, connection_id=connection_id, closed=True, decided_by="route", reason="no such connection")
-    expired = _expired(connection, now)
+    expired = expiry_reason(connection, now)
     if expired:
-        closing = _close(account, connection, now, rng, 1001, "Going away", expired)
+        closing = close_connection(account, connection, now, rng, 1001, "Going away", expired)
         closing.status, closing.closed = 410, True
         closing.reason = f"the connection is closed: {expired}"
         return closing
@@ -432,7 +432,7 @@ def ws_send(account: Account, connection_id: str, message: str, *, now: float, r
     return call.result(status, route_key=route.routeKey, messages=messages, decided_by="integration", reason=why)
 
 
-def _close(
+def close_connection(
     account: Account, connection: WsConnection, now: float, rng: random.Random, code: int, reason: str, why: str
 ) -> WsResult:
     """Remove the connection and run $disconnect (best effort: its outcome cannot keep it open)."""
@@ -467,7 +467,7 @@ def ws_disconnect(
     connection = account.wsConnections.get(connection_id)
     if connection is None:
         return WsResult(410, connection_id=connection_id, closed=True, decided_by="route", reason="no such connection")
-    return _close(account, connection, now, rng, code, reason, "the client closed the connection")
+    return close_connection(account, connection, now, rng, code, reason, "the client closed the connection")
 
 
 def _management_connection(
@@ -476,9 +476,9 @@ def _management_connection(
     connection = account.wsConnections.get(connection_id)
     if connection is None or connection.apiId != api_id or connection.stage != stage:
         return None
-    expired = _expired(connection, now)
+    expired = expiry_reason(connection, now)
     if expired:
-        _close(account, connection, now, _close_rng(account), 1001, "Going away", expired)
+        close_connection(account, connection, now, _close_rng(account), 1001, "Going away", expired)
         return None
     return connection
 
@@ -522,7 +522,7 @@ def delete_connection(account: Account, api_id: str, stage: str, connection_id: 
     connection = _management_connection(account, api_id, stage, connection_id, now)
     if connection is None:
         return 410, dict(GONE)
-    _close(account, connection, now, _close_rng(account), 1000, "", "the backend deleted the connection (@connections)")
+    close_connection(account, connection, now, _close_rng(account), 1000, "", "the backend deleted the connection (@connections)")
     return 204, None
 
 
@@ -535,8 +535,8 @@ def expire_idle(account: Account, now: float, *, rng: random.Random | None = Non
     rng = rng or _close_rng(account)
     closed = []
     for connection in list(account.wsConnections.values()):
-        why = _expired(connection, now)
+        why = expiry_reason(connection, now)
         if why:
-            _close(account, connection, now, rng, 1001, "Going away", why)
+            close_connection(account, connection, now, rng, 1001, "Going away", why)
             closed.append(connection.connectionId)
     return closed
