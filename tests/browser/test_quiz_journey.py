@@ -15,6 +15,16 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def answer_by_keyboard(page) -> None:
+    """Pick by number keys and submit: a multiple-response question ("Choose 2 answers") takes
+    exactly as many picks as it asks for (fewer are refused with a message)."""
+    wanted = page.locator("fieldset.options legend").text_content() or ""
+    picks = int(re.search(r"Choose (\d+)", wanted).group(1)) if "Choose" in wanted and "one" not in wanted else 1
+    for key in range(1, picks + 1):
+        page.keyboard.press(str(key))
+    page.keyboard.press("Enter")
+
+
 def test_practise_a_topic_sit_a_short_exam_and_review_the_misses(page, settings):
     settings.EXAM_QUESTIONS = 3
     assert ingest_paths().ok and load_bank().ok
@@ -30,10 +40,7 @@ def test_practise_a_topic_sit_a_short_exam_and_review_the_misses(page, settings)
     page.get_by_label("Count").fill("2")
     page.get_by_role("button", name="Start practising").click()
     expect(page.get_by_text("Question 1 of 2")).to_be_visible()
-    page.keyboard.press("1")
-    if page.locator("[data-keys] input[type=checkbox]").count():
-        page.keyboard.press("2")  # a multiple-response question needs two
-    page.keyboard.press("Enter")
+    answer_by_keyboard(page)
     verdict = page.locator(".verdict")
     expect(verdict).to_contain_text(re.compile("Correct|Not quite"))
     expect(page.locator(".explanation").first).to_be_visible()  # every option explained
@@ -67,10 +74,5 @@ def test_practise_a_topic_sit_a_short_exam_and_review_the_misses(page, settings)
     # Review the wrong answers: practise exactly the missed questions.
     page.get_by_role("button", name=re.compile(r"Practise the \d questions? I missed")).click()
     expect(page.get_by_text(re.compile(r"Question 1 of [23]"))).to_be_visible()
-    # A "(Select TWO.)" question takes exactly two picks (fewer are refused with a message).
-    wanted = page.locator("fieldset.options legend").text_content() or ""
-    picks = int(re.search(r"Choose (\d+)", wanted).group(1)) if "Choose" in wanted and "one" not in wanted else 1
-    for key in range(1, picks + 1):
-        page.keyboard.press(str(key))
-    page.keyboard.press("Enter")
+    answer_by_keyboard(page)
     expect(page.locator(".verdict")).to_be_visible()
