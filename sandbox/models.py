@@ -110,10 +110,16 @@ class SandboxAccount(models.Model):
             fresh = gw.Account.from_dict(sandbox.state)
             for section in DATA_SECTIONS:
                 setattr(fresh, section, getattr(account, section))
-            sandbox.state = fresh.to_dict()
-            sandbox.revision += 1
-            sandbox.generation = uuid.uuid4()
-            sandbox.save(update_fields=["state", "revision", "generation", "updated_at"])
+            sandbox.save_data(fresh)
+
+    def save_data(self, account: gw.Account) -> None:
+        """Store `account` as the new generation, inside the caller's transaction with the row
+        locked (`select_for_update`): only its simulated data may differ from the stored state,
+        so the API owners and access keys need no sync."""
+        self.state = account.to_dict()
+        self.revision += 1
+        self.generation = uuid.uuid4()
+        self.save(update_fields=["state", "revision", "generation", "updated_at"])
 
 
 def data_digest(account: gw.Account) -> str:

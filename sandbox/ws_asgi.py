@@ -38,18 +38,22 @@ also in https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import io
 import json
 import logging
 import random
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import URLRouter
+from django.db import connection as db_connection
 from django.db import transaction
 from django.urls import re_path
 
@@ -58,7 +62,7 @@ from gateway.model import shape
 from gateway.v2 import apis as v2
 from gateway.v2 import websocket as engine_ws
 from sandbox import invoke_host
-from sandbox.models import DATA_SECTIONS, ApiOwner, SandboxAccount, data_digest
+from sandbox.models import DATA_SECTIONS, ApiOwner, SandboxAccount
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
@@ -70,89 +74,149 @@ DENIAL_MESSAGES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 410:
 
 # ---------------------------------------------------------------------------------------
 # The database side (sync: run through database_sync_to_async)
+#
+# An event runs on a working copy of the newest Account that shares everything with the
+# process's cached one but the connections (copied: a backend may push to or delete any of
+# them). Nothing is written unless the event changed something another reader must see: a
+# connection opened or closed, a push stored for a connection, simulated data (a table a
+# Lambda wrote), or this connection's lastActiveAt when the stored one is LAST_ACTIVE_FLUSH
+# seconds old. Route responses go straight to the client; they are not stored. So a message
+# to a MOCK route costs one indexed read, and @connections GetConnection's LastActiveAt lags
+# real activity by at most LAST_ACTIVE_FLUSH seconds (AWS documents no precision for it).
+
+LAST_ACTIVE_FLUSH = 10.0
+
+
+@dataclass
+class Event:
+    """What one event did, for the consumer: the engine's result, the connection's stored outbox
+    afterwards (None once it is closed) and its lastActiveAt as the gateway now counts it."""
+
+    result: v2.WsResult
+    outbox: list[dict] | None
+    last_active: float = 0.0
 
 
 def _section_digest(value: Any) -> str:
     return json.dumps(shape.dump(value), sort_keys=True, default=str)
 
 
+GENERATION_SQL = f"SELECT generation FROM {SandboxAccount._meta.db_table} WHERE id = %s"  # noqa: S608 (a model's table)
+
+
 def _generation(sandbox_id: int) -> uuid.UUID | None:
-    return SandboxAccount.objects.filter(pk=sandbox_id).values_list("generation", flat=True).first()
+    """The stored state's generation: one indexed read, in SQL (the ORM's query building would
+    cost more than the read on every message and every poll)."""
+    with db_connection.cursor() as cursor:
+        cursor.execute(GENERATION_SQL, [sandbox_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    field = SandboxAccount._meta.get_field("generation")
+    return field.to_python(row[0])
 
 
-def _commit(sandbox_id: int, base: gw.Account, working: gw.Account, connection_id: str) -> list[dict] | None:
-    """Store what one event changed (`working`, a copy of `base`) into the newest state, under the
-    row's lock: this connection's record (opened, closed, its new outbox entries, lastActiveAt),
-    and the other data sections the event changed (a table a Lambda wrote). The stored outbox of
-    the connection afterwards, or None when it is closed."""
+def _may_change_data(account: gw.Account, api_id: str) -> bool:
+    """Only a backend (a Lambda function, an HTTP endpoint) can change simulated data."""
+    api = account.v2Apis.get(api_id)
+    return api is not None and any(i.integrationType != "MOCK" for i in api.integrations.values())
+
+
+def _run(sandbox_id: int, api_id: str, connection_id: str | None, last_active: float, event) -> Event:
+    """Run `event(working)` for one connection (None: the one $connect opens); store what it
+    changed (see above)."""
+    base = SandboxAccount.cached(sandbox_id, _generation(sandbox_id))
+    working = copy.copy(base)
+    working.wsConnections = {
+        cid: dataclasses.replace(c, outbox=list(c.outbox)) for cid, c in base.wsConnections.items()
+    }
+    stored = base.wsConnections.get(connection_id) if connection_id else None
+    if stored is not None:
+        working.wsConnections[connection_id].lastActiveAt = max(stored.lastActiveAt, last_active)
+    watched = _may_change_data(base, api_id)
+    sections = [s for s in DATA_SECTIONS if s != "wsConnections"] if watched else []
+    before = {s: _section_digest(getattr(base, s)) for s in sections}
+    result = event(working)
+    connection_id = connection_id or result.connection_id or ""
+    changed = [s for s in sections if _section_digest(getattr(working, s)) != before[s]]
+    mine = working.wsConnections.get(connection_id)
+    if mine is not None and result.messages:  # the route response went out last: not stored
+        del mine.outbox[len(mine.outbox) - len(result.messages) :]
+    pushed = {
+        cid: c.outbox[len(base.wsConnections[cid].outbox) :] if cid in base.wsConnections else c.outbox
+        for cid, c in working.wsConnections.items()
+    }
+    gone = [cid for cid in base.wsConnections if cid not in working.wsConnections]
+    opened = mine is not None and stored is None
+    stale = mine is not None and stored is not None and mine.lastActiveAt - stored.lastActiveAt >= LAST_ACTIVE_FLUSH
+    if not (changed or gone or opened or stale or any(pushed.values())):
+        return Event(result, list(stored.outbox) if stored else None, mine.lastActiveAt if mine else 0.0)
     with transaction.atomic():
         row = SandboxAccount.objects.select_for_update().get(pk=sandbox_id)
         fresh = gw.Account.from_dict(row.state)
-        before = data_digest(fresh)
-        for section in DATA_SECTIONS:
-            if section != "wsConnections" and _section_digest(getattr(working, section)) == _section_digest(
-                getattr(base, section)
-            ):
-                setattr(working, section, getattr(fresh, section))
-        connections = dict(fresh.wsConnections)
-        mine, was, theirs = (c.wsConnections.get(connection_id) for c in (working, base, fresh))
-        if mine is None:
-            connections.pop(connection_id, None)
-        elif was is None:
-            connections[connection_id] = mine  # opened by this event
-        elif theirs is not None:  # (else deleted through @connections meanwhile: it stays gone)
-            theirs.outbox.extend(mine.outbox[len(was.outbox) :])
+        for section in changed:
+            setattr(fresh, section, getattr(working, section))
+        for cid in gone:
+            fresh.wsConnections.pop(cid, None)
+        for cid, entries in pushed.items():
+            theirs = fresh.wsConnections.get(cid)
+            if theirs is not None:  # (else deleted meanwhile, maybe by another process: it stays gone)
+                theirs.outbox.extend(entries)
+        if opened:
+            fresh.wsConnections[connection_id] = mine
+        elif mine is not None and connection_id in fresh.wsConnections:
+            theirs = fresh.wsConnections[connection_id]
             theirs.lastActiveAt = max(theirs.lastActiveAt, mine.lastActiveAt)
-        working.wsConnections = connections
-        row.store_data(working, before)
-    final = connections.get(connection_id)
-    return list(final.outbox) if final is not None else None
+        row.save_data(fresh)
+    final = fresh.wsConnections.get(connection_id)
+    return Event(result, list(final.outbox) if final else None, mine.lastActiveAt if mine else 0.0)
 
 
 def _owner(api_id: str) -> tuple[str, int, uuid.UUID] | None:
     return ApiOwner.objects.filter(api_id=api_id).values_list("kind", "sandbox_id", "sandbox__generation").first()
 
 
-def _working(sandbox_id: int) -> tuple[gw.Account, gw.Account]:
-    """(the newest Account, shared: never change it; a private copy to run an event on)."""
-    base = SandboxAccount.cached(sandbox_id, _generation(sandbox_id))
-    return base, gw.Account.from_dict(base.to_dict())
-
-
 def open_connection(
     api_id: str, stage: str, headers: list[tuple[str, str]], query: list[tuple[str, str]], source_ip: str
-) -> tuple[v2.WsResult, int | None]:
-    """$connect: (the engine's result, the learner's sandbox id when it is a WebSocket API's)."""
+) -> tuple[Event, int | None]:
+    """$connect: (what it did, the learner's sandbox id when it is a WebSocket API's)."""
     owner = _owner(api_id)
     if owner is None or owner[0] != "WEBSOCKET":
-        return v2.WsResult(403, decided_by="route", reason=f"there is no WebSocket API {api_id}"), None
-    sandbox_id = owner[1]
-    base, working = _working(sandbox_id)
-    result = v2.ws_connect(
-        working, api_id, stage, headers=headers, query=query, source_ip=source_ip, now=time.time(), rng=_RNG
+        return Event(v2.WsResult(403, decided_by="route", reason=f"there is no WebSocket API {api_id}"), None), None
+
+    def connect(working: gw.Account) -> v2.WsResult:
+        result = v2.ws_connect(
+            working, api_id, stage, headers=headers, query=query, source_ip=source_ip, now=time.time(), rng=_RNG
+        )
+        if result.connection_id in working.wsConnections:
+            working.wsConnections[result.connection_id].transport = "websocket"
+        return result
+
+    return _run(owner[1], api_id, None, 0.0, connect), owner[1]
+
+
+def send_message(sandbox_id: int, api_id: str, connection_id: str, message: str, last_active: float) -> Event:
+    return _run(
+        sandbox_id,
+        api_id,
+        connection_id,
+        last_active,
+        lambda working: v2.ws_send(working, connection_id, message, now=time.time(), rng=_RNG),
     )
-    if result.status == 101 and result.connection_id:
-        _commit(sandbox_id, base, working, result.connection_id)
-    return result, sandbox_id
 
 
-def send_message(sandbox_id: int, connection_id: str, message: str) -> tuple[v2.WsResult, list[dict] | None]:
-    base, working = _working(sandbox_id)
-    result = v2.ws_send(working, connection_id, message, now=time.time(), rng=_RNG)
-    return result, _commit(sandbox_id, base, working, connection_id)
-
-
-def close_connection(sandbox_id: int, connection_id: str, code: int, reason: str, why: str = "") -> None:
+def close_connection(sandbox_id: int, api_id: str, connection_id: str, code: int, reason: str, why: str = "") -> None:
     """The connection ends: $disconnect runs (with AWS's code), unless it is gone already."""
-    base, working = _working(sandbox_id)
-    connection = working.wsConnections.get(connection_id)
-    if connection is None:
-        return
-    if why:  # the gateway closes it (a limit): the engine's own close, with the engine's reason
-        engine_ws.close_connection(working, connection, time.time(), _RNG, code, reason, why)
-    else:
-        v2.ws_disconnect(working, connection_id, now=time.time(), rng=_RNG, code=code, reason=reason)
-    _commit(sandbox_id, base, working, connection_id)
+
+    def event(working: gw.Account) -> v2.WsResult:
+        connection = working.wsConnections.get(connection_id)
+        if connection is None:
+            return v2.WsResult(410, connection_id=connection_id, closed=True)
+        if why:  # the gateway closes it (a limit): the engine's own close, with the engine's reason
+            return engine_ws.close_connection(working, connection, time.time(), _RNG, code, reason, why)
+        return v2.ws_disconnect(working, connection_id, now=time.time(), rng=_RNG, code=code, reason=reason)
+
+    _run(sandbox_id, api_id, connection_id, 0.0, event)
 
 
 def poll(sandbox_id: int, connection_id: str, seen: uuid.UUID | None) -> tuple[uuid.UUID | None, Any]:
@@ -201,13 +265,15 @@ class StageConsumer(AsyncWebsocketConsumer):
         client = self.scope.get("client") or ("127.0.0.1", 0)
         # As the HTTP invokes spell them (sandbox.invoke_host.headers_of): Sec-Websocket-Key...
         named = [("-".join(part.capitalize() for part in k.split("-")), v) for k, v in headers]
-        result, sandbox_id = await database_sync_to_async(open_connection)(api_id, stage, named, query, client[0])
+        opened, sandbox_id = await database_sync_to_async(open_connection)(api_id, stage, named, query, client[0])
+        result = opened.result
         if result.status != 101:
             await self._deny(result.status, DENIAL_MESSAGES.get(result.status, "Internal server error"), result.reason)
             return
         self.sandbox_id, self.connection_id = sandbox_id, result.connection_id
         self.api_id, self.stage = api_id, stage
         self.sent = 0
+        self.last_active = time.time()
         self.generation: uuid.UUID | None = None
         self.connection: gw.WsConnection | None = None
         self.send_lock = asyncio.Lock()
@@ -235,22 +301,28 @@ class StageConsumer(AsyncWebsocketConsumer):
             if len(text_data.encode("utf-8")) > v2.WS_MESSAGE_MAX_BYTES:
                 await self._end(TOO_BIG, "Message too big")
                 return
-            result, outbox = await database_sync_to_async(send_message)(self.sandbox_id, self.connection_id, text_data)
-            if outbox is None:  # closed: expired (the engine said so) or deleted meanwhile
+            sent = await database_sync_to_async(send_message)(
+                self.sandbox_id, self.api_id, self.connection_id, text_data, self.last_active
+            )
+            if sent.outbox is None:  # closed: expired (the engine said so) or deleted meanwhile
                 self.connection_id = None
-                await self.close(GOING_AWAY if result.status == 410 else NORMAL)
+                await self.close(GOING_AWAY if sent.result.status == 410 else NORMAL)
                 return
-            await self._deliver(outbox)
+            self.last_active = max(self.last_active, sent.last_active)
+            await self._deliver(sent.outbox, sent.result.messages)
         except Exception:
             log.exception("WebSocket message failed on %s", self.connection_id)
             await self._end(SERVER_ERROR, "Internal server error")
 
-    async def _deliver(self, outbox: list[dict]) -> None:
-        """Send what the client has not received yet: outboxes only grow while a connection lives."""
+    async def _deliver(self, outbox: list[dict], answers: list[str] = ()) -> None:
+        """Send the stored pushes the client has not received yet (outboxes only grow while a
+        connection lives), then the route's answers: a backend's pushes come before it returns."""
         async with self.send_lock:
             fresh, self.sent = outbox[self.sent :], max(self.sent, len(outbox))
             for entry in fresh:
                 await self.send(text_data=str(entry.get("data", "")))
+            for text in answers:
+                await self.send(text_data=text)
 
     async def _poll_loop(self) -> None:
         try:
@@ -269,7 +341,7 @@ class StageConsumer(AsyncWebsocketConsumer):
                         await self.close(NORMAL)
                         return
                     await self._deliver(connection.outbox)
-                why = engine_ws.expiry_reason(self.connection, time.time()) if self.connection else None
+                why = self._expired()
                 if why:
                     await self._end(GOING_AWAY, "Going away", why)
                     return
@@ -279,12 +351,22 @@ class StageConsumer(AsyncWebsocketConsumer):
             log.exception("WebSocket poll failed on %s", self.connection_id)
             await self._end(SERVER_ERROR, "Internal server error")
 
+    def _expired(self) -> str | None:
+        """The engine's verdict on the idle and duration limits, with the activity this consumer
+        saw since the stored lastActiveAt was last written."""
+        if self.connection is None:
+            return None
+        seen = dataclasses.replace(self.connection, lastActiveAt=max(self.connection.lastActiveAt, self.last_active))
+        return engine_ws.expiry_reason(seen, time.time())
+
     async def _end(self, code: int, reason: str, why: str = "") -> None:
         """The gateway closes the connection: $disconnect runs, then the close frame goes out."""
         connection_id, self.connection_id = self.connection_id, None
         if connection_id is not None:
             try:
-                await database_sync_to_async(close_connection)(self.sandbox_id, connection_id, code, reason, why)
+                await database_sync_to_async(close_connection)(
+                    self.sandbox_id, self.api_id, connection_id, code, reason, why
+                )
             except Exception:
                 log.exception("$disconnect failed on %s", connection_id)
         await self.close(code, reason)
@@ -298,7 +380,7 @@ class StageConsumer(AsyncWebsocketConsumer):
         if connection_id is None:
             return
         try:
-            await database_sync_to_async(close_connection)(self.sandbox_id, connection_id, code, "")
+            await database_sync_to_async(close_connection)(self.sandbox_id, self.api_id, connection_id, code, "")
         except Exception:
             log.exception("$disconnect failed on %s", connection_id)
 

@@ -624,6 +624,12 @@ class WsConnection(Shape):
     sourceIp: str = ""
     authorizer: dict[str, Any] = field(default_factory=dict)  # context from the $connect authorizer
     outbox: list[dict[str, Any]] = field(default_factory=list)  # messages pushed to the client: {"at", "data"}
+    # "websocket" for a real client's connection (its route responses go straight to it and are
+    # not stored here); None for the console's simulated client.
+    transport: str | None = None
+    # Seconds this connection's simulated clock runs ahead of real time: the console skips ahead
+    # to show the idle timeout and the maximum duration without waiting for them.
+    clockOffset: float | None = None
 
 
 # ---------------------------------------------------------------------------------------

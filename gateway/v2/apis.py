@@ -114,10 +114,13 @@ from gateway.v2.websocket import (  # noqa: F401 (re-exported)
     WsResult,
     delete_connection,
     expire_idle,
+    expiry_reason,
     get_connection,
     post_to_connection,
     select_route_key,
+    skip_time,
     ws_connect,
     ws_disconnect,
     ws_send,
 )
+from gateway.v2.websocket import close_connection as close_ws_connection  # noqa: F401 (re-exported)

@@ -12,6 +12,7 @@ from typing import Any
 from gateway.integrations import backends
 from gateway.integrations.backends import BackendError
 from gateway.model.call import Runtime
+from gateway.model.errors import NotFoundError, ValidationError
 from gateway.model.recording import LogLine, Recorder, TraceStep
 from gateway.model.resources import (
     Account,
@@ -360,6 +361,8 @@ def select_route_key(expression: str, message: str) -> str | None:
 
 
 def expiry_reason(connection: WsConnection, now: float) -> str | None:
+    """Why the gateway closes the connection at `now` (on its simulated clock), or None."""
+    now += connection.clockOffset or 0.0
     if now - connection.connectedAt >= WS_MAX_LIFETIME_SECONDS:
         return "the 2-hour maximum connection duration was reached"
     if now - connection.lastActiveAt >= WS_IDLE_SECONDS:
@@ -393,7 +396,7 @@ def ws_send(account: Account, connection_id: str, message: str, *, now: float, r
             decided_by="route",
             reason=f"the message is {size} bytes; WebSocket messages are limited to 128 KB ({WS_MESSAGE_MAX_BYTES} bytes)",
         )
-    connection.lastActiveAt = now
+    connection.lastActiveAt = now + (connection.clockOffset or 0.0)  # on its simulated clock
     key = select_route_key(call.compiled.api.routeSelectionExpression, message)
     route = call.compiled.by_key.get(key) if key and key not in WS_RESERVED_ROUTES else None
     if route is None:
@@ -522,8 +525,22 @@ def delete_connection(account: Account, api_id: str, stage: str, connection_id: 
     connection = _management_connection(account, api_id, stage, connection_id, now)
     if connection is None:
         return 410, dict(GONE)
-    close_connection(account, connection, now, _close_rng(account), 1000, "", "the backend deleted the connection (@connections)")
+    close_connection(
+        account, connection, now, _close_rng(account), 1000, "", "the backend deleted the connection (@connections)"
+    )
     return 204, None
+
+
+def skip_time(account: Account, api_id: str, connection_id: str, seconds: float) -> WsConnection:
+    """Move one connection's simulated clock `seconds` ahead (the console's "skip 10 minutes"):
+    the gateway's limits then see it idle, or open for that much longer, at once."""
+    connection = account.wsConnections.get(connection_id)
+    if connection is None or connection.apiId != api_id:
+        raise NotFoundError("No such connection (it is closed already)")
+    if not 0 < seconds <= WS_MAX_LIFETIME_SECONDS:
+        raise ValidationError(f"Skip between 1 second and {WS_MAX_LIFETIME_SECONDS // 3600} hours")
+    connection.clockOffset = (connection.clockOffset or 0.0) + seconds
+    return connection
 
 
 def _close_rng(account: Account) -> random.Random:

@@ -443,3 +443,15 @@ class WsManageForm(EngineForm):
 
 class WsDisconnectForm(EngineForm):
     connection = forms.CharField(max_length=64)
+
+
+class WsSkipForm(EngineForm):
+    """Move one connection's simulated clock ahead: AWS's idle timeout (10 minutes) and maximum
+    duration (2 hours) without waiting for them."""
+
+    connection = forms.CharField(max_length=64)
+    seconds = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(60, "1 minute"), (600, "10 minutes"), (7200, "2 hours")],
+        label="Skip ahead",
+    )

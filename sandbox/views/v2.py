@@ -32,6 +32,7 @@ from sandbox.forms.v2 import (
     WsDisconnectForm,
     WsManageForm,
     WsSendForm,
+    WsSkipForm,
 )
 from sandbox.models import SandboxAccount
 from sandbox.views.common import (
@@ -109,6 +110,7 @@ def _v2_page(
                     "connected": _when(c.connectedAt),
                     "active": _when(c.lastActiveAt),
                     "outbox": c.outbox[-10:],
+                    "skipped": f"{int(c.clockOffset or 0) // 60} min",
                 }
                 for c in connections
             ],
@@ -189,7 +191,7 @@ def _v2_action(request: HttpRequest, api_id: str, action: str, item: str | None,
         else:  # pragma: no cover (the engine always refuses)
             explanation = "The engine accepted it."
         return _v2_page(request, api_id, protocol, bound={"rest_only_form": form}, result={"rest_only": explanation})
-    if protocol == "WEBSOCKET" and action in ("connect", "send", "manage", "disconnect"):
+    if protocol == "WEBSOCKET" and action in ("connect", "send", "manage", "disconnect", "skip"):
         return _ws_action(request, api, action)
     forms = _v2_forms(request, account, api)
     if action not in forms or forms[action][2] != (item is not None):
@@ -218,6 +220,20 @@ def ws_action(request: HttpRequest, api_id: str, action: str, item: str | None =
     return _v2_action(request, api_id, action, item, "WEBSOCKET")
 
 
+def _skip(account: gw.Account, api: gw.V2Api, connection_id: str, seconds: int, at: float, rng) -> v2.WsResult:
+    """The connection's clock skips ahead; the gateway's limits apply at once. A live client's
+    connection is closed by the server holding it (its next poll: 1001 and $disconnect)."""
+    connection = v2.skip_time(account, api.apiId, connection_id, seconds)
+    why = v2.expiry_reason(connection, at)
+    if why is None:
+        return v2.WsResult(200, connection_id=connection_id, reason=f"{seconds // 60} minutes later: still open")
+    if connection.transport == "websocket":
+        return v2.WsResult(200, connection_id=connection_id, reason=f"{why}: the server closes it with 1001 now")
+    closing = v2.close_ws_connection(account, connection, at, rng, 1001, "Going away", why)
+    closing.reason = f"{why}: closed with 1001, $disconnect ran"
+    return closing
+
+
 def _ws_action(request: HttpRequest, api: gw.V2Api, action: str) -> HttpResponse:
     """Connect, send, @connections and disconnect: the connections live in the Account, so each
     action runs in a transaction; the page shows what happened."""
@@ -230,6 +246,8 @@ def _ws_action(request: HttpRequest, api: gw.V2Api, action: str) -> HttpResponse
         form, slot = WsSendForm(request.POST, connections=connections), "send_form"
     elif action == "manage":
         form, slot = WsManageForm(request.POST, api=api), "manage_form"
+    elif action == "skip":
+        form, slot = WsSkipForm(request.POST), None
     else:
         form, slot = WsDisconnectForm(request.POST), None
     if not form.is_valid():
@@ -267,6 +285,8 @@ def _ws_action(request: HttpRequest, api: gw.V2Api, action: str) -> HttpResponse
                     "status": status,
                     "body": json.dumps(body, indent=2) if body is not None else "",
                 }
+            elif action == "skip":
+                result = {"kind": "skip", "ws": _skip(fresh, api, data["connection"], data["seconds"], at, rng)}
             else:
                 connection = fresh.wsConnections.get(data["connection"])
                 if connection is None or connection.apiId != api.apiId:

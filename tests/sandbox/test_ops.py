@@ -1126,6 +1126,19 @@ def test_websocket_connections_management_api(client, learner, chat):
     assert "410" in gone and "GoneException" in gone
 
 
+def test_websocket_skipping_ahead_shows_the_idle_timeout(client, learner, chat):
+    client.post(ws_url(chat, "connect"), {"stage": "dev"})
+    (connection_id,) = stored(learner).wsConnections
+    later = error_text(client.post(ws_url(chat, "skip"), {"connection": connection_id, "seconds": "60"}))
+    assert "Clock skipped ahead" in later and "still open" in later
+    assert "runs 1 min ahead" in error_text(client.get(ws_url(chat)))
+    idle = error_text(client.post(ws_url(chat, "skip"), {"connection": connection_id, "seconds": "600"}))
+    assert "Closed by the gateway" in idle and "idle for 10 minutes" in idle and "$disconnect ran" in idle
+    assert stored(learner).wsConnections == {}
+    assert client.post(ws_url(chat, "skip"), {"connection": connection_id, "seconds": "600"}).status_code == 422
+    assert client.post(ws_url(chat, "skip"), {"connection": connection_id, "seconds": "5"}).status_code == 422
+
+
 def test_websocket_connect_authorizer_reads_the_headers(client, learner, chat):
     allow = {
         "principalId": "ada",

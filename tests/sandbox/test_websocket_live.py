@@ -61,18 +61,15 @@ print(json.dumps({"chat": chat.apiId, "gated": gated.apiId,
                   "keys": {n: [k.access_key_id, k.secret_access_key] for n, k in keys.items()}}))
 """
 
-AGE = r"""
-import json, sys
-import gateway as gw
+SKIP = r"""
+import sys
+from django.contrib.auth import get_user_model
 from gateway.v2 import apis as v2
-from sandbox.models import SandboxAccount, data_digest
+from sandbox.models import SandboxAccount
 
-row = SandboxAccount.objects.get(user__username="alice")
-account = gw.Account.from_dict(row.state)
-before = data_digest(account)
-connection = account.wsConnections[sys.argv[1]]
-connection.lastActiveAt -= v2.WS_IDLE_SECONDS + 1  # as if idle for 10 minutes
-row.store_data(account, before)
+with SandboxAccount.editing(get_user_model().objects.get(username="alice")) as account:
+    connection = account.wsConnections[sys.argv[1]]
+    v2.skip_time(account, connection.apiId, sys.argv[1], float(sys.argv[2]))
 """
 
 CONNECTIONS = r"""
@@ -293,16 +290,35 @@ def test_a_binary_frame_closes_with_1003(live):
     assert closed.value.rcvd.code == 1003
 
 
+def _closed_by_the_gateway(live, ws, connection_id: str, seconds: float) -> int:
+    """Skip the connection's simulated clock ahead (the console's button does the same, from
+    another process here); the server's poll applies the engine's limits: the close code."""
+    live.script(SKIP, connection_id, str(seconds))
+    with pytest.raises(ConnectionClosed) as closed:
+        ws.recv(timeout=5)
+    return closed.value.rcvd.code
+
+
 def test_an_idle_connection_is_closed_with_1001_and_disconnect_runs(live):
-    # The engine's idle limit is AWS's 10 minutes (not configurable): the stored connection is
-    # aged instead, by another process; the server's poll applies the engine's own expiry.
     with live.connect() as ws:
         ws.send(json.dumps({"action": "sendmessage"}))
         connection_id = _event(ws)["requestContext"]["connectionId"]
-        live.script(AGE, connection_id)
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=5)
-    assert closed.value.rcvd.code == 1001
+        live.script(SKIP, connection_id, "300")  # 5 minutes of silence: still open
+        ws.send(json.dumps({"action": "sendmessage", "n": 1}))
+        assert json.loads(_event(ws)["body"])["n"] == 1
+        assert _closed_by_the_gateway(live, ws, connection_id, 600) == 1001  # then 10 minutes
+    assert connection_id not in json.loads(live.script(CONNECTIONS))
+
+
+def test_an_active_connection_still_ends_after_two_hours(live):
+    with live.connect() as ws:
+        ws.send(json.dumps({"action": "sendmessage"}))
+        connection_id = _event(ws)["requestContext"]["connectionId"]
+        for _ in range(13):  # 13 x 9 minutes, a message after each: never idle for 10 minutes
+            live.script(SKIP, connection_id, "540")
+            ws.send(json.dumps({"action": "sendmessage"}))
+            _event(ws)
+        assert _closed_by_the_gateway(live, ws, connection_id, 540) == 1001  # 126 minutes
     assert connection_id not in json.loads(live.script(CONNECTIONS))
 
 
