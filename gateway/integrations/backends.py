@@ -10,6 +10,7 @@ import fnmatch
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -172,7 +173,9 @@ def _run_code(
         timeout_s=timeout,
         memory_mb=memory,
         warm_key=warm_key,
+        services=_services(account),
     )
+    _apply_effects(account, outcome.effects)
     if outcome.ok:
         return LambdaResult(payload=outcome.result, duration_ms=outcome.duration_ms, logs=outcome.logs)
     return LambdaResult(
@@ -182,6 +185,43 @@ def _run_code(
         logs=outcome.logs,
         trace=outcome.stack,
     )
+
+
+# The SDK clients of a code function (jsworker's PRELUDE) read the account's open WebSocket
+# connections and its tables, and hand back what they changed; the gateway applies it in order,
+# as AWS would have while the handler ran. A @connections call needs the WebSocket engine
+# ($disconnect runs on DeleteConnection): it registers itself here (`connections_api`).
+connections_api: Callable[[Account, str, str, str, str, str | None], None] | None = None
+
+
+def _services(account: Account) -> dict[str, Any]:
+    connections: dict[str, dict[str, Any]] = {}
+    for connection in account.wsConnections.values():
+        connections.setdefault(f"{connection.apiId}/{connection.stage}", {})[connection.connectionId] = {
+            "connectedAt": connection.connectedAt,
+            "lastActiveAt": connection.lastActiveAt,
+            "sourceIp": connection.sourceIp,
+        }
+    return {"connections": connections, "tables": account.dynamodbTables}
+
+
+def _apply_effects(account: Account, effects: list[dict[str, Any]]) -> None:
+    for effect in effects:
+        op = effect.get("op")
+        if op in ("post", "delete") and connections_api is not None:
+            api_id, _, stage = str(effect.get("where", "")).partition("/")
+            connections_api(account, op, api_id, stage, str(effect.get("id", "")), effect.get("data"))
+        elif op in ("ddb.put", "ddb.delete"):
+            table = account.dynamodbTables.get(str(effect.get("table", "")))
+            if table is None:
+                continue
+            if op == "ddb.put" and isinstance(effect.get("item"), dict):
+                item = effect["item"]
+                key = item.get(table.get("key", "id"))
+                if key is not None:
+                    table.setdefault("items", {})[str(key)] = item
+            elif op == "ddb.delete":
+                table.setdefault("items", {}).pop(str(effect.get("key", "")), None)
 
 
 def _limits(function: LambdaFunction | None, version: str) -> tuple[int, int]:

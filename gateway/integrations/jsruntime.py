@@ -51,6 +51,10 @@ class JsResult:
     logs: list[str] = field(default_factory=list)
     duration_ms: int = 0
     stack: list[str] = field(default_factory=list)
+    # What the handler asked of the AWS SDK clients the isolate provides, in order (jsworker's
+    # PRELUDE): {"op": "post"|"delete", "where": "api/stage", "id", "data"} for @connections,
+    # {"op": "ddb.put", "table", "item"} and {"op": "ddb.delete", "table", "key"} for DynamoDB.
+    effects: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run(
@@ -65,11 +69,14 @@ def run(
     memory_mb: int = 128,
     request_id: str | None = None,
     warm_key: str | None = None,
+    services: dict[str, Any] | None = None,
 ) -> JsResult:
     """Invoke `handler` of `code` (a Node.js file: CommonJS or an ES module) with `event`.
 
     warm_key: invocations with the same key (and code) may share a warm isolate, as invocations of
     one function version share an execution environment; None runs in a fresh one.
+    services: the account's state the SDK clients read ({"connections": {"api/stage": {id: info}},
+    "tables": {name: {"key", "items"}}}); what they change comes back in `effects`.
     """
     request_id = request_id or str(uuid.uuid4())
     try:
@@ -84,6 +91,7 @@ def run(
             memory_mb,
             request_id,
             warm_key,
+            services,
         )
     except Exception as exc:  # noqa: BLE001 - the caller gets Lambda's answer, never an exception
         return _error("Runtime.Unknown", f"RequestId: {request_id} Error: Unknown application error occurred ({exc})")
@@ -100,6 +108,7 @@ def _run(
     memory_mb: int,
     request_id: str,
     warm_key: str | None,
+    services: dict[str, Any] | None = None,
 ) -> JsResult:
     event_json = json.dumps(event)
     if len(event_json.encode("utf-8")) > MAX_EVENT_BYTES:
@@ -129,6 +138,7 @@ def _run(
         "timeout_ms": max(int(real_timeout * 1000), 1),
         "memory_mb": int(memory_mb),
         "warm_key": warm_key,
+        "services": services or {},
     }
     line = json.dumps(fields)[:-1].encode() + b',"event":' + event_json.encode() + b"}\n"
     timed_out = _error(
@@ -154,8 +164,9 @@ def _run(
         return _error("Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited with error: {exit_reason}")
     logs = [str(x) for x in answer.get("logs") or []]
     duration = int(answer.get("duration_ms") or 0)
+    effects = [e for e in answer.get("effects") or [] if isinstance(e, dict)]
     if answer.get("ok") is True:
-        return JsResult(ok=True, result=answer.get("result"), logs=logs, duration_ms=duration)
+        return JsResult(ok=True, result=answer.get("result"), logs=logs, duration_ms=duration, effects=effects)
     if answer.get("errorType") == "Sandbox.Timedout":  # the function's own timeout, even when cut at MAX_REAL_TIMEOUT_S
         timed_out.logs = logs
         return timed_out
@@ -166,6 +177,7 @@ def _run(
         logs=logs,
         duration_ms=duration,
         stack=[str(x) for x in answer.get("stack") or []],
+        effects=effects,
     )
 
 

@@ -33,6 +33,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, init_mini_racer, mini_racer
@@ -93,7 +94,7 @@ def failure(error_type: str, message: str, stack: list[str] | None = None) -> di
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _AT = r"(?:^|(?<=[;}]))([ \t]*)"  # where a top-level statement starts: a line, or after ; or }
-_STATIC_IMPORT = re.compile(_AT + r"""import[ \t]*(?:[\w$*{][^;]*?from[ \t]*)?["']([^"'\n]+)["']""", re.M)
+_IMPORT = re.compile(_AT + r"""import[ \t]*(?:([\w$*{][^;]*?)[ \t]*from[ \t]*)?["']([^"'\n]+)["'][ \t]*;?""", re.M)
 _EXPORT_DECL = re.compile(
     _AT
     + rf"export[ \t]+((?:async[ \t]+)?function\b[ \t]*\*?[ \t]*({_IDENT})|(?:const|let|var)[ \t]+({_IDENT})|class[ \t]+({_IDENT}))",
@@ -105,17 +106,68 @@ _ANY_EXPORT = re.compile(_AT + r"export\b", re.M)
 _ESM_EXPORTS = "__lambdaModuleExports"
 
 
+# The AWS SDK modules the isolate provides (PRELUDE's `builtins`) and what each exports.
+BUILTIN_MODULES = {
+    "@aws-sdk/client-apigatewaymanagementapi": {
+        "ApiGatewayManagementApiClient",
+        "ApiGatewayManagementApi",
+        "PostToConnectionCommand",
+        "GetConnectionCommand",
+        "DeleteConnectionCommand",
+        "GoneException",
+        "PayloadTooLargeException",
+    },
+    "@aws-sdk/client-dynamodb": {"DynamoDBClient", "ResourceNotFoundException"},
+    "@aws-sdk/lib-dynamodb": {"DynamoDBDocumentClient", "PutCommand", "GetCommand", "DeleteCommand", "ScanCommand"},
+}
+
+
+def _imports(code: str) -> tuple[str, dict[str, Any] | None]:
+    """Static imports of the SDK modules as constants read from the isolate's builtins; any other
+    import is Node's ImportModuleError (one file, no node_modules)."""
+    problem: list[dict[str, Any]] = []
+
+    def one(match: re.Match[str]) -> str:
+        indent, clause, name = match.group(1), (match.group(2) or "").strip(), match.group(3)
+        exports = BUILTIN_MODULES.get(name)
+        if exports is None:
+            message = f"Error: Cannot find package '{name}' imported from /var/task/index.mjs (the simulator runs one file, without modules)"
+            problem.append(failure("Runtime.ImportModuleError", message, [f"Runtime.ImportModuleError: {message}"]))
+            return match.group(0)
+        source = f"__lambdaBuiltin({json.dumps(name)})"
+        if not clause:
+            return indent
+        if clause.startswith("*"):
+            return f"{indent}const {clause.split()[-1]} = {source};"
+        if not clause.startswith("{") or not clause.endswith("}"):
+            problem.append(_syntax_error(f"The requested module '{name}' does not provide an export named 'default'"))
+            return match.group(0)
+        pairs = []
+        for part in clause[1:-1].split(","):
+            words = part.split()
+            if not words:
+                continue
+            if words[0] not in exports:
+                problem.append(
+                    _syntax_error(f"The requested module '{name}' does not provide an export named '{words[0]}'")
+                )
+                return match.group(0)
+            pairs.append(words[0] if len(words) == 1 else f"{words[0]}: {words[-1]}")
+        return f"{indent}const {{ {', '.join(pairs)} }} = {source};"
+
+    code = _IMPORT.sub(one, code)
+    return code, problem[0] if problem else None
+
+
 def to_script(code: str) -> tuple[str | None, dict[str, Any] | None]:
     """The learner's file as a script whose value is `factory(exports, module)`, or the error AWS reports.
 
     CommonJS stays as Node wraps it. An ES module (any top-level import or export) runs in an async
     strict function; its export declarations become plain ones copied into the exports at the end.
     """
-    imported = _STATIC_IMPORT.search(code)
-    if imported:
-        name = imported.group(2)
-        message = f"Error: Cannot find package '{name}' imported from /var/task/index.mjs (the simulator runs one file, without modules)"
-        return None, failure("Runtime.ImportModuleError", message, [f"Runtime.ImportModuleError: {message}"])
+    code, problem = _imports(code)
+    if problem is not None:
+        return None, problem
     if not _ANY_EXPORT.search(code):
         head = "(function (exports, module, __filename, __dirname) {"
         return f"{head}{code}\n}})\n//# sourceURL=file:///var/task/index.js", None
@@ -166,237 +218,14 @@ def _syntax_error(message: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # What every isolate holds before the learner's code: the runtime's side of the Lambda contract
 
-PRELUDE = r"""
-(function (g) {
-  "use strict";
-  const apply = Reflect.apply, stringify = JSON.stringify, parse = JSON.parse, now = Date.now;
-  const DateCtor = Date, toISO = Date.prototype.toISOString, replace = String.prototype.replace;
-  const split = String.prototype.split, slice = String.prototype.slice, geval = g.eval;
-  const Prom = Promise, resolved = () => Prom.resolve(), then = Promise.prototype.then;
-  const waitAsync = Atomics.waitAsync, Int32 = Int32Array, Shared = SharedArrayBuffer;
-  const MAX_RESPONSE = __MAX_RESPONSE__, MAX_LOG_CHARS = __MAX_LOG_CHARS__, MAX_LINE = 32768, MAX_TEXT = 65536;
-
-  // Timers on V8's own task queue (Atomics.waitAsync): no host, no threads.
-  const timers = new Map();
-  let nextTimer = 1;
-  const later = (ms, fn) => {
-    const r = waitAsync(new Int32(new Shared(4)), 0, 0, ms);
-    apply(then, r.async ? r.value : resolved(), [fn]);
-  };
-  const arm = (id, ms) => later(ms, () => {
-    const t = timers.get(id);
-    if (t === undefined) return;
-    if (t.repeat) arm(id, ms); else timers.delete(id);
-    try { apply(t.fn, undefined, t.args); } catch (e) { uncaught(e); }
-  });
-  const delay = (ms) => { ms = Number(ms); return ms >= 1 && ms <= 2147483647 ? Math.floor(ms) : 1; };
-  const timer = (repeat) => function (fn, ms, ...args) {
-    if (typeof fn !== "function") throw new TypeError('The "callback" argument must be of type function. Received ' + typeof fn);
-    const id = nextTimer++;
-    timers.set(id, { fn, args, repeat });
-    arm(id, delay(ms));
-    return id;
-  };
-  const clear = (id) => { timers.delete(id); };
-  const hide = (name, value) => {
-    try { Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false }); }
-    catch (_) { g[name] = value; }  // mini-racer's own setTimeout is a var: not configurable
-  };
-  hide("setTimeout", timer(false));
-  hide("setInterval", timer(true));
-  hide("clearTimeout", clear);
-  hide("clearInterval", clear);
-  hide("queueMicrotask", (fn) => {
-    if (typeof fn !== "function") throw new TypeError('The "callback" argument must be of type function. Received ' + typeof fn);
-    apply(then, resolved(), [() => { try { fn(); } catch (e) { uncaught(e); } }]);
-  });
-  hide("global", g);
-  g.__timer_manager = undefined;
-
-  // console, as the Node.js runtime writes it: "time\trequestId\tLEVEL\ttext", newlines as \r.
-  let logs = [], logChars = 0, logsFull = false, requestId = undefined;
-  const show = (v) => {
-    switch (typeof v) {
-      case "string": return v;
-      case "undefined": return "undefined";
-      case "function": return "[Function: " + (v.name || "(anonymous)") + "]";
-      case "symbol": return v.toString();
-      case "bigint": return String(v) + "n";
-      case "object":
-        if (v === null) return "null";
-        if (v instanceof Error) return String(v.stack || v);
-        try { const s = stringify(v); return s === undefined ? String(v) : s; } catch (e) { return "[object: " + e.message + "]"; }
-      default: return String(v);
-    }
-  };
-  const format = (args) => {
-    if (args.length === 0) return "";
-    let rest = 1, out;
-    const first = args[0];
-    if (typeof first === "string" && args.length > 1) {
-      out = apply(replace, first, [/%[sdifjoOc%]/g, (m) => {
-        if (m === "%%") return "%";
-        if (rest >= args.length) return m;
-        const a = args[rest++];
-        if (m === "%s") return typeof a === "string" ? a : show(a);
-        if (m === "%d" || m === "%i") return String(m === "%i" ? parseInt(a) : Number(a));
-        if (m === "%f") return String(parseFloat(a));
-        if (m === "%c") return "";
-        return show(a);
-      }]);
-    } else out = show(first);
-    for (; rest < args.length; rest++) out += " " + show(args[rest]);
-    return out;
-  };
-  const emit = (level, args) => {
-    if (logsFull) return;
-    let text = format(args);
-    if (text.length > MAX_LINE) text = apply(slice, text, [0, MAX_LINE]) + " [truncated]";
-    const line = apply(toISO, new DateCtor(), []) + "\t" + requestId + "\t" + level + "\t" + apply(replace, text, [/\n/g, "\r"]);
-    if (logChars + line.length > MAX_LOG_CHARS) {
-      logsFull = true;
-      logs[logs.length] = "[the simulator keeps " + MAX_LOG_CHARS + " characters of log per invocation: the rest was dropped]";
-      return;
-    }
-    logChars += line.length;
-    logs[logs.length] = line;
-  };
-  const con = {};
-  for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"],
-                               ["debug", "DEBUG"], ["trace", "TRACE"], ["fatal", "FATAL"], ["dir", "INFO"]]) {
-    con[name] = (...args) => emit(level, args);
-  }
-  con.assert = (ok, ...args) => { if (!ok) emit("ERROR", ["Assertion failed" + (args.length ? ":" : ""), ...args]); };
-  hide("console", con);
-
-  // Errors as the runtime serialises them (Errors.js toRapidResponse).
-  const cut = (s) => (s.length > MAX_TEXT ? apply(slice, s, [0, MAX_TEXT]) + " [truncated]" : s);
-  const errorOf = (e) => {
-    try {
-      if (e instanceof Error || (e && typeof e.name === "string" && typeof e.message === "string" && typeof e.stack === "string")) {
-        const stack = typeof e.stack === "string" ? apply(split, e.stack, ["\n"]).slice(0, 50).map(cut) : [];
-        return { errorType: cut(String(e.name)), errorMessage: cut(String(e.message)), trace: stack };
-      }
-      return { errorType: typeof e, errorMessage: cut(e.toString()), trace: [] };
-    } catch (_) {
-      return { errorType: "handled", errorMessage: "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack", trace: [] };
-    }
-  };
-  const failed = (r, label) => {
-    emit("ERROR", [label, "\t" + stringify({ errorType: r.errorType, errorMessage: r.errorMessage, stack: r.trace })]);
-    return stringify({ ok: false, errorType: r.errorType, errorMessage: r.errorMessage, stack: r.trace, logs });
-  };
-  const runtimeError = (type, message) => ({ errorType: type, errorMessage: message, trace: [type + ": " + message] });
-  const utf8Over = (s, limit) => {
-    if (s.length > limit) return true;
-    if (s.length * 3 <= limit) return false;
-    let n = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
-      if (n > limit) return true;
-    }
-    return false;
-  };
-  const succeeded = (value) => {
-    let json;
-    try { json = stringify(value === undefined ? null : value); }
-    catch (e) { return failed(runtimeError("Runtime.JSONStringifyError", "Unable to stringify response body"), "Invoke Error"); }
-    if (json === undefined) json = "null";
-    if (utf8Over(json, MAX_RESPONSE)) {
-      return stringify({ ok: false, errorType: "Function.ResponseSizeTooLarge",
-                         errorMessage: "Response payload size exceeded maximum allowed payload size (" + MAX_RESPONSE + " bytes).",
-                         stack: [], logs });
-    }
-    return '{"ok":true,"logs":' + stringify(logs) + ',"result":' + json + "}";
-  };
-
-  // The module (once per container) and the handler (once per invocation).
-  let handler = null, broken = false, current = null, outcome, settledPromise;
-  const uncaught = (e) => {  // Node: an uncaught exception fails the invocation and ends the process
-    broken = true;
-    if (current !== null) current(false, e, "Uncaught Exception");
-  };
-  const load = async (src, handlerName) => {
-    let factory;
-    try { factory = geval(src); }
-    catch (e) {
-      if (e instanceof SyntaxError) return failed(runtimeError("Runtime.UserCodeSyntaxError", String(e)), "Uncaught Exception");
-      return failed(errorOf(e), "Uncaught Exception");
-    }
-    const module = { exports: {} }, esm = apply(slice, src, [0, 6]) === "(async";
-    try {  // an ES module's top level runs with this === undefined; CommonJS's with this === module.exports
-      await apply(factory, esm ? undefined : module.exports, [module.exports, module, "/var/task/index.js", "/var/task"]);
-    } catch (e) { return failed(errorOf(e), "Uncaught Exception"); }
-    const dot = handlerName.indexOf(".");
-    let fn = dot < 0 ? undefined : module.exports;
-    try {
-      for (const part of apply(split, apply(slice, handlerName, [dot + 1]), ["."])) fn = fn == null ? undefined : fn[part];
-    } catch (e) { return failed(errorOf(e), "Uncaught Exception"); }
-    if (!fn) return failed(runtimeError("Runtime.HandlerNotFound", handlerName + " is undefined or not exported"), "Uncaught Exception");
-    if (typeof fn !== "function") return failed(runtimeError("Runtime.HandlerNotFound", handlerName + " is not a function"), "Uncaught Exception");
-    handler = fn;
-    return null;
-  };
-  const whenIdle = (fn) => {
-    const check = () => { if (timers.size === 0) fn(); else later(1, check); };
-    apply(then, resolved(), [check]);
-  };
-  const invoke = (event, c, deadline) => new Prom((resolve) => {
-    let done = false;
-    const settle = (ok, value, label) => {
-      if (done) return;
-      done = true;
-      current = null;
-      resolve(ok ? succeeded(value) : failed(errorOf(value), label || "Invoke Error"));
-    };
-    current = settle;
-    const callback = (err, value) => {
-      const go = () => (err === undefined || err === null ? settle(true, value) : settle(false, err));
-      if (context.callbackWaitsForEmptyEventLoop) whenIdle(go); else go();
-    };
-    const context = {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName: c.functionName, functionVersion: c.functionVersion, invokedFunctionArn: c.invokedFunctionArn,
-      memoryLimitInMB: String(c.memoryLimitInMB), awsRequestId: c.awsRequestId,
-      logGroupName: c.logGroupName, logStreamName: c.logStreamName, identity: undefined, clientContext: undefined,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
-      done: callback, succeed: (value) => callback(null, value), fail: (err) => callback(err),
-    };
-    let ret;
-    try { ret = handler(event, context, callback); } catch (e) { settle(false, e); return; }
-    try {
-      if (ret !== null && (typeof ret === "object" || typeof ret === "function") && typeof ret.then === "function") {
-        ret.then((v) => settle(true, v), (e) => settle(false, e));
-        return;
-      }
-    } catch (e) { settle(false, e); return; }
-    whenIdle(() => settle(true, null));  // no promise, no callback: null once the event loop is empty
-  });
-  const lambda = {
-    start(src, handlerName, eventJson, contextJson, deadline) {
-      if (broken) return 1;  // its module failed, or an exception escaped a timer: Node's process would be gone
-      outcome = undefined; logs = []; logChars = 0; logsFull = false; requestId = undefined;
-      const run = async () => {
-        if (src !== null) {
-          const bad = await load(src, handlerName);
-          if (bad !== null) { broken = true; return bad; }
-        }
-        const c = parse(contextJson);
-        requestId = c.awsRequestId;
-        return await invoke(parse(eventJson), c, deadline);
-      };
-      settledPromise = apply(then, run(), [(o) => (outcome = o), (e) => (outcome = failed(errorOf(e), "Invoke Error"))]);
-      return 0;
-    },
-    poll() { return outcome; },
-    settled() { return settledPromise; },
-  };
-  Object.freeze(lambda);
-  Object.defineProperty(g, "__lambda", { value: lambda, writable: false, configurable: false, enumerable: false });
-})(globalThis);
-//# sourceURL=file:///var/runtime/index.mjs
-""".replace("__MAX_RESPONSE__", str(MAX_RESPONSE_BYTES)).replace("__MAX_LOG_CHARS__", str(MAX_LOG_CHARS))
+# The runtime's side in JavaScript (console, timers, errors, the SDK clients): jsprelude.js, next to this file.
+PRELUDE = (
+    Path(__file__)
+    .with_name("jsprelude.js")
+    .read_text(encoding="utf-8")
+    .replace("__MAX_RESPONSE__", str(MAX_RESPONSE_BYTES))
+    .replace("__MAX_LOG_CHARS__", str(MAX_LOG_CHARS))
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -536,7 +365,7 @@ class Worker:
         deadline_ms = int((time.time() + deadline - time.monotonic()) * 1000)
         rest = (
             f"{json.dumps(str(request.get('handler') or 'index.handler'))}, {json.dumps(json.dumps(request.get('event')))}, "
-            f"{json.dumps(json.dumps(context))}, {deadline_ms})"
+            f"{json.dumps(json.dumps(context))}, {deadline_ms}, {json.dumps(json.dumps(request.get('services') or {}))})"
         )
         container = self.warm.pop(key, None) if warm_key else None
         try:

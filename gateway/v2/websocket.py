@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -541,6 +542,18 @@ def skip_time(account: Account, api_id: str, connection_id: str, seconds: float)
         raise ValidationError(f"Skip between 1 second and {WS_MAX_LIFETIME_SECONDS // 3600} hours")
     connection.clockOffset = (connection.clockOffset or 0.0) + seconds
     return connection
+
+
+def _sdk_call(account: Account, op: str, api_id: str, stage: str, connection_id: str, data: str | None) -> None:
+    """A learner's handler called @connections through the AWS SDK (PostToConnection or
+    DeleteConnection): the same calls as the signed HTTP API, on the same account."""
+    if op == "post":
+        post_to_connection(account, api_id, stage, connection_id, data or "", now=time.time())
+    elif op == "delete":
+        delete_connection(account, api_id, stage, connection_id, now=time.time())
+
+
+backends.connections_api = _sdk_call
 
 
 def _close_rng(account: Account) -> random.Random:

@@ -44,6 +44,7 @@ from sandbox.labs.checks import (  # noqa: F401 (the labs' API)
     check_stages_differ,
     check_throttled,
     check_v2_api_exists,
+    check_ws_broadcast,
     check_ws_route_selected,
     rest_request,
     run_checks,

@@ -594,6 +594,34 @@ def check_ws_route_selected(context: Context, params: dict[str, Any]) -> str:
     )
 
 
+def check_ws_broadcast(context: Context, params: dict[str, Any]) -> str:
+    """Two clients connect; what the first sends must reach both (pushed by the backend)."""
+    api = _v2(context, params["api"], "WEBSOCKET")
+    rng = random.Random(0)
+    clients = []
+    for n in (1, 2):
+        opened = v2.ws_connect(
+            context.account, api.apiId, params["stage"], now=context.now, rng=rng, runtime=context.runtime
+        )
+        if opened.status != 101:
+            raise Fail(f"Client {n} could not connect to stage {params['stage']}: {opened.status}, {opened.reason}.")
+        clients.append(opened.connection_id)
+    sent = v2.ws_send(context.account, clients[0], params["send"], now=context.now, rng=rng)
+    heard = [
+        " ".join(m["data"] for m in connection.outbox) if connection else ""
+        for connection in (context.account.wsConnections.get(c) for c in clients)
+    ]
+    for client in clients:
+        v2.ws_disconnect(context.account, client, now=context.now, rng=rng)
+    if sent.status >= 400:
+        raise Fail(f"Sending {params['send']} answered {sent.status}: {sent.reason}.")
+    wanted = str(params["expect"])
+    got = ", ".join(f"client {n} got {text[:120] or 'nothing'}" for n, text in enumerate(heard, 1))
+    if not all(wanted in text for text in heard):
+        raise Fail(f"Client 1 sent {params['send']} (route {sent.route_key}: {sent.reason}); {got}.")
+    return f"Client 1 sent {params['send']}; {got}."
+
+
 def check_v2_api_exists(context: Context, params: dict[str, Any]) -> str:
     api = _v2(context, params["api"], params["protocol"])
     return f"{api.name} is an {api.protocolType} API."
@@ -638,6 +666,7 @@ CHECKS: dict[str, Callable[[Context, dict[str, Any]], str]] = {
     "plan_throttle": check_plan_throttle,
     "cors_allows_origin": check_cors_allows_origin,
     "ws_route_selected": check_ws_route_selected,
+    "ws_broadcast": check_ws_broadcast,
     "v2_api_exists": check_v2_api_exists,
     "aws_call": check_aws_call,
 }

@@ -127,6 +127,7 @@ CHECK_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "plan_throttle": ({"api", "stage"}, {"key", "rate_at_most", "burst_at_most"}),
     "cors_allows_origin": ({"api", "stage", "origin", "path"}, {"method", "headers", "allowed"}),
     "ws_route_selected": ({"api", "stage", "send", "route"}, {"reply_contains"}),
+    "ws_broadcast": ({"api", "stage", "send", "expect"}, set()),
     "v2_api_exists": ({"api", "protocol"}, set()),
     "aws_call": ({"operation"}, {"service"}),
 }

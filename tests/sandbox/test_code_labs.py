@@ -53,16 +53,21 @@ export const handler = async (event) => ({
 });
 """
 
+# The whole chat, as the code editor's template has it: scan the table, post to each connection.
+CHAT = next(s.text for s in lambda_samples.starters() if s.slug == "websocket-chat")
+
 # slug -> the handler a learner saves in the code editor (test_labs counts these labs as solved)
 CODE_LABS: dict[str, str] = {
     "code-fix-502": ORDERS,
     "code-token-authorizer": GATE,
     "code-stage-variables": GREETER,
+    "code-websocket-chat": CHAT,
 }
 FUNCTIONS = {
     "code-fix-502": "lab-code-orders",
     "code-token-authorizer": "lab-code-gate",
     "code-stage-variables": "lab-code-greeter",
+    "code-websocket-chat": "lab-code-chat-fn",
 }
 
 
@@ -90,6 +95,7 @@ def test_the_code_labs_are_in_the_topics_of_their_console_twins():
         "code-fix-502": ALL["fix-502"].topic,
         "code-token-authorizer": ALL["lambda-authorizer"].topic,
         "code-stage-variables": ALL["stage-variable-alias"].topic,
+        "code-websocket-chat": ALL["websocket-routing"].topic,
     }
     for slug in CODE_LABS:
         same_topic = [lab for lab in ALL.values() if lab.topic == ALL[slug].topic and lab.slug not in CODE_LABS]
@@ -156,3 +162,12 @@ def test_a_code_lab_page_links_the_functions_and_the_api(client, learner):
     assert f"{reverse('sandbox:functions')}?lab=code-stage-variables" in page
     api = labs.find_rest_api(SandboxAccount.for_user(learner).account(), "lab-code-greetings")
     assert f"{reverse('sandbox:stages', args=[api.id])}?lab=code-stage-variables" in page
+
+
+def test_the_chat_lab_says_who_heard_what(client, learner):
+    lab = start(client, "code-websocket-chat")
+    (result,) = run_lab_checks(learner, lab)
+    assert not result["passed"]
+    assert "client 1 got hello room" in result["detail"] and "client 2 got nothing" in result["detail"]
+    # The table is the room: the check's clients came and went in a scratch copy, not the sandbox.
+    assert SandboxAccount.for_user(learner).account().dynamodbTables["lab-chat-connections"]["items"] == {}

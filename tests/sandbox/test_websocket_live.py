@@ -56,8 +56,18 @@ with SandboxAccount.editing(users["alice"]) as account:
     authorizer = v2.create_lambda_authorizer(account, gated, "gate", gate.arn, "route.request.header.Auth", now=now)
     v2.update_route(account, gated, connect_route.routeId, authorization_type="CUSTOM",
                     authorizer_id=authorizer.authorizerId, now=now)
+    # AWS's chat example with the learner's own code: the code editor's template.
+    from sandbox import lambda_samples
+    template = next(s.text for s in lambda_samples.starters() if s.slug == "websocket-chat")
+    account.dynamodbTables["lab-chat-connections"] = {"key": "connectionId", "items": {}}
+    room = v2.create_websocket_api(account, "room", "$request.body.action", now=now)
+    v2.create_v2_stage(account, room, "prod", auto_deploy=True, now=now)
+    coded = gw.create_function(account, "room-fn", {"kind": "code", "code": template})
+    r_target = v2.create_v2_integration(account, room, "AWS_PROXY", coded.arn, now=now).integrationId
+    for key in ("$connect", "$disconnect", "sendmessage"):
+        v2.create_route(account, room, key, r_target, now=now)
 keys = {name: credentials.ensure(user, "http://127.0.0.1") for name, user in users.items()}
-print(json.dumps({"chat": chat.apiId, "gated": gated.apiId,
+print(json.dumps({"chat": chat.apiId, "gated": gated.apiId, "room": room.apiId,
                   "keys": {n: [k.access_key_id, k.secret_access_key] for n, k in keys.items()}}))
 """
 
@@ -102,6 +112,7 @@ class Live:
     def __init__(self, env: dict, port: int, wsgi_port: int, ids: dict):
         self.env, self.port, self.wsgi_port = env, port, wsgi_port
         self.chat, self.gated, self.keys = ids["chat"], ids["gated"], ids["keys"]
+        self.room = ids.get("room", "")
 
     def script(self, code: str, *args: str) -> str:
         prelude = (
@@ -320,6 +331,15 @@ def test_an_active_connection_still_ends_after_two_hours(live):
             _event(ws)
         assert _closed_by_the_gateway(live, ws, connection_id, 540) == 1001  # 126 minutes
     assert connection_id not in json.loads(live.script(CONNECTIONS))
+
+
+def test_a_chat_in_learner_code_pushes_to_every_client(live):
+    with live.connect(live.room) as ada, live.connect(live.room) as bob:
+        ada.send(json.dumps({"action": "sendmessage", "message": "hello from ada"}))
+        assert ada.recv(timeout=10) == "hello from ada"
+        assert bob.recv(timeout=10) == "hello from ada"  # pushed through @connections by the handler
+        bob.send(json.dumps({"action": "sendmessage", "message": "hi ada"}))
+        assert bob.recv(timeout=10) == "hi ada" and ada.recv(timeout=10) == "hi ada"
 
 
 def test_a_client_closing_removes_the_connection(live):
